@@ -1,0 +1,237 @@
+/* body.c: text out of MIME parts, for people and for patterns. */
+#include <string.h>
+
+#include "body.h"
+
+/* MIME trees deeper than this are hostile or broken; we stop looking. */
+#define BS_BODY_MAX_DEPTH 32
+
+char *
+bs_body_html_to_text (const char *html, gsize len)
+{
+	GString *out = g_string_sized_new (len / 2);
+	const char *p = html, *end = html + len;
+
+	while (p < end) {
+		if (*p == '<') {
+			const char *close;
+			gboolean block;
+
+			/* Skip script and style bodies whole. */
+			if (end - p > 7 && (g_ascii_strncasecmp (p, "<script", 7) == 0
+			    || g_ascii_strncasecmp (p, "<style", 6) == 0)) {
+				const char *tag = g_ascii_strncasecmp (p, "<script", 7)
+				    == 0 ? "</script" : "</style";
+				const char *q = p;
+
+				close = NULL;
+				while (q < end) {
+					q = memchr (q, '<', (gsize) (end - q));
+					if (q == NULL)
+						break;
+					if ((gsize) (end - q) >= strlen (tag)
+					    && g_ascii_strncasecmp (q, tag,
+					    strlen (tag)) == 0) {
+						close = q;
+						break;
+					}
+					q++;
+				}
+				p = close != NULL ? close : end;
+			}
+			close = memchr (p, '>', (gsize) (end - p));
+			if (close == NULL)
+				break;
+			block = (end - p > 3 && (g_ascii_strncasecmp (p, "<br", 3) == 0
+			    || g_ascii_strncasecmp (p, "<p", 2) == 0
+			    || g_ascii_strncasecmp (p, "</p", 3) == 0
+			    || g_ascii_strncasecmp (p, "<div", 4) == 0
+			    || g_ascii_strncasecmp (p, "</div", 5) == 0
+			    || g_ascii_strncasecmp (p, "<tr", 3) == 0
+			    || g_ascii_strncasecmp (p, "<li", 3) == 0));
+			if (block)
+				g_string_append_c (out, '\n');
+			else if (g_ascii_strncasecmp (p, "<a ", 3) == 0) {
+				/* Keep link targets: rules count links. */
+				const char *href = g_strstr_len (p,
+				    close - p, "href=");
+
+				if (href != NULL) {
+					const char *v = href + 5;
+					const char *ve;
+
+					if (*v == '"' || *v == '\'')
+						v++;
+					ve = v;
+					while (ve < close && *ve != '"'
+					    && *ve != '\'' && *ve != ' ')
+						ve++;
+					g_string_append_c (out, ' ');
+					g_string_append_len (out, v, ve - v);
+					g_string_append_c (out, ' ');
+				}
+			}
+			p = close + 1;
+			continue;
+		}
+		if (*p == '&') {
+			static const struct {
+				const char *entity;
+				char c;
+			} entities[] = {
+				{ "&nbsp;", ' ' }, { "&amp;", '&' },
+				{ "&lt;", '<' }, { "&gt;", '>' },
+				{ "&quot;", '"' }, { "&#39;", '\'' },
+			};
+			gsize i;
+			gboolean done = FALSE;
+
+			for (i = 0; i < G_N_ELEMENTS (entities); i++) {
+				gsize el = strlen (entities[i].entity);
+
+				if ((gsize) (end - p) >= el
+				    && g_ascii_strncasecmp (p,
+				    entities[i].entity, el) == 0) {
+					g_string_append_c (out, entities[i].c);
+					p += el;
+					done = TRUE;
+					break;
+				}
+			}
+			if (done)
+				continue;
+		}
+		if (*p == '\r') {
+			p++;
+			continue;
+		}
+		g_string_append_c (out, *p);
+		p++;
+	}
+	return g_string_free (out, FALSE);
+}
+
+static void
+strip_cr (char *s)
+{
+	char *r = s, *w = s;
+
+	for (; *r != '\0'; r++) {
+		if (*r == '\r' && r[1] == '\n')
+			continue;
+		*w++ = *r == '\r' ? '\n' : *r;
+	}
+	*w = '\0';
+}
+
+char *
+bs_body_part_text (GMimeObject *part, gsize max)
+{
+	GMimeContentType *ct;
+	g_autofree char *text = NULL;
+	char *result;
+	gsize len;
+
+	if (!GMIME_IS_TEXT_PART (part))
+		return NULL;
+	ct = g_mime_object_get_content_type (part);
+	text = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+	if (text == NULL)
+		return NULL;
+	len = strlen (text);
+	if (max != 0 && len > max) {
+		/* Cut on a character boundary so that UTF-8 stays valid. */
+		const char *cut = g_utf8_find_prev_char (text, text + max + 1);
+
+		len = cut != NULL ? (gsize) (cut - text) : max;
+		text[len] = '\0';
+	}
+	if (g_mime_content_type_is_type (ct, "text", "html"))
+		result = bs_body_html_to_text (text, len);
+	else
+		result = g_strndup (text, len);
+	strip_cr (result);
+	return result;
+}
+
+typedef struct {
+	BsPartFunc func;
+	gpointer user_data;
+	guint seen;
+	guint max;
+	gboolean stop;
+} Walk;
+
+static void
+walk (GMimeObject *object, Walk *w, guint depth)
+{
+	if (object == NULL || w->stop || depth > BS_BODY_MAX_DEPTH)
+		return;
+	if (GMIME_IS_MULTIPART (object)) {
+		GMimeMultipart *mp = GMIME_MULTIPART (object);
+		int i, n = g_mime_multipart_get_count (mp);
+
+		for (i = 0; i < n && !w->stop; i++)
+			walk (g_mime_multipart_get_part (mp, i), w, depth + 1);
+		return;
+	}
+	if (w->seen++ >= w->max) {
+		w->stop = TRUE;
+		return;
+	}
+	if (!w->func (object, w->user_data))
+		w->stop = TRUE;
+}
+
+void
+bs_body_foreach_leaf (GMimeObject *object, guint max_parts, BsPartFunc func,
+    gpointer user_data)
+{
+	Walk w = { func, user_data, 0, max_parts, FALSE };
+
+	walk (object, &w, 0);
+}
+
+typedef struct {
+	gsize max;
+	char *plain;
+	char *html;
+} FirstText;
+
+static gboolean
+first_text (GMimeObject *part, gpointer user_data)
+{
+	FirstText *ft = user_data;
+	GMimeContentType *ct = g_mime_object_get_content_type (part);
+	GMimeContentDisposition *disp = g_mime_object_get_content_disposition (part);
+
+	/* An attached .txt file is not the notification. */
+	if (GMIME_IS_PART (part) && disp != NULL
+	    && g_mime_content_disposition_is_attachment (disp)
+	    && g_mime_part_get_filename (GMIME_PART (part)) != NULL)
+		return TRUE;
+	if (g_mime_content_type_is_type (ct, "text", "plain")) {
+		ft->plain = bs_body_part_text (part, ft->max);
+		return ft->plain == NULL;
+	}
+	if (ft->html == NULL && g_mime_content_type_is_type (ct, "text", "html"))
+		ft->html = bs_body_part_text (part, ft->max);
+	/* Stop at the first message-ish part: text after it is not ours. */
+	if (GMIME_IS_MESSAGE_PART (part))
+		return FALSE;
+	return TRUE;
+}
+
+char *
+bs_body_notification (GMimeMessage *message, gsize max)
+{
+	FirstText ft = { max, NULL, NULL };
+
+	bs_body_foreach_leaf (g_mime_message_get_mime_part (message), 64,
+	    first_text, &ft);
+	if (ft.plain != NULL) {
+		g_free (ft.html);
+		return ft.plain;
+	}
+	return ft.html;
+}

@@ -1,0 +1,20 @@
+/* bounce-text.h: failed recipients and diagnostics from the prose of
+ * non-standard bounces (qmail, old Exim, Exchange, Lotus, ...). */
+#pragma once
+
+#include "dsn.h"
+#include "rules.h"
+
+/* Diagnostics longer than this are cut: they are for people. */
+#define BS_DIAGNOSTIC_MAX 1000
+
+/* Adds to dsn a recipient for each match of the recipient-line set in
+ * text (up to the original's copy, if limit is not 0), with the text that
+ * follows the match up to the next blank line as its diagnostic and the
+ * first RFC 3463 status code in that as its status. */
+void bs_bounce_text_recipients (const char *text, gsize len,
+    const BsRules *rules, BsDsn *dsn);
+
+/* Returns: (transfer full) (nullable) the first enhanced status code
+ * ("5.1.1") in text. */
+char *bs_bounce_text_status (const char *text);

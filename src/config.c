@@ -1,0 +1,314 @@
+/* config.c: the config file and the places we look for data. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#include "build-config.h"
+
+G_DEFINE_QUARK (bs-config-error-quark, bs_config_error)
+
+BsConfig *
+bs_config_new (void)
+{
+	BsConfig *config = g_new0 (BsConfig, 1);
+
+	config->identity = bs_identity_new ();
+	config->threshold = BS_DEFAULT_THRESHOLD;
+	config->max_size = BS_DEFAULT_MAX_SIZE;
+	config->weights = g_hash_table_new_full (g_str_hash, g_str_equal,
+	    g_free, g_free);
+	return config;
+}
+
+void
+bs_config_free (BsConfig *config)
+{
+	if (config == NULL)
+		return;
+	bs_identity_free (config->identity);
+	g_hash_table_unref (config->weights);
+	g_free (config->path);
+	g_free (config);
+}
+
+gboolean
+bs_config_parse_number (const char *text, double *out, GError **error)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = g_ascii_strtod (text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !isfinite (v)) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "\"%s\" is not a number", text);
+		return FALSE;
+	}
+	*out = v;
+	return TRUE;
+}
+
+gboolean
+bs_config_parse_size (const char *text, guint64 *out, GError **error)
+{
+	char *end = NULL;
+	guint64 v, mult = 1;
+
+	if (!g_ascii_isdigit (*text))
+		goto bad;
+	errno = 0;
+	v = g_ascii_strtoull (text, &end, 10);
+	if (errno != 0)
+		goto bad;
+	switch (g_ascii_tolower (*end)) {
+	case '\0':
+		break;
+	case 'k':
+		mult = 1024;
+		break;
+	case 'm':
+		mult = 1024 * 1024;
+		break;
+	case 'g':
+		mult = 1024 * 1024 * 1024;
+		break;
+	default:
+		goto bad;
+	}
+	if (*end != '\0' && end[1] != '\0'
+	    && !(g_ascii_tolower (end[1]) == 'b' && end[2] == '\0'))
+		goto bad;
+	if (v > G_MAXUINT64 / mult)
+		goto bad;
+	*out = v * mult;
+	return TRUE;
+bad:
+	g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+	    "\"%s\" is not a size (bytes, or a number with k, M or G)", text);
+	return FALSE;
+}
+
+/* GKeyFile does not keep line numbers: find the key ourselves. */
+static guint
+key_line (const char *contents, const char *group, const char *key)
+{
+	g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+	g_autofree char *header = g_strdup_printf ("[%s]", group);
+	gboolean in_group = FALSE;
+	guint i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		char *line = g_strstrip (lines[i]);
+
+		if (*line == '[') {
+			in_group = strcmp (line, header) == 0;
+			if (in_group && key == NULL)
+				return i + 1;
+		} else if (in_group && key != NULL
+		    && g_str_has_prefix (line, key)) {
+			const char *rest = line + strlen (key);
+
+			while (*rest == ' ')
+				rest++;
+			if (*rest == '=')
+				return i + 1;
+		}
+	}
+	return 0;
+}
+
+static const char *const known_groups[] = {
+	"identity", "scoring", "limits", "weights", NULL,
+};
+
+typedef gboolean (*ListAdder) (BsIdentity *, const char *, GError **);
+
+static gboolean
+load_list (BsConfig *config, GKeyFile *kf, const char *contents,
+    const char *path, const char *key, ListAdder add, GError **error)
+{
+	g_auto(GStrv) values = NULL;
+	gsize i;
+
+	if (!g_key_file_has_key (kf, "identity", key, NULL))
+		return TRUE;
+	values = g_key_file_get_string_list (kf, "identity", key, NULL, NULL);
+	for (i = 0; values != NULL && values[i] != NULL; i++) {
+		g_autoptr(GError) local = NULL;
+
+		if (*g_strstrip (values[i]) == '\0')
+			continue;
+		if (!add (config->identity, values[i], &local)) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: %s", path,
+			    key_line (contents, "identity", key),
+			    local->message);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+check_keys (GKeyFile *kf, const char *contents, const char *path,
+    const char *group, const char *const *allowed, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+	gsize i;
+
+	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
+		if (!g_strv_contains (allowed, keys[i])) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_SYNTAX, "%s:%u: unknown key \"%s\" "
+			    "in [%s]", path, key_line (contents, group,
+			    keys[i]), keys[i], group);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+get_value (GKeyFile *kf, const char *contents, const char *path,
+    const char *group, const char *key, char **out, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	*out = g_key_file_get_string (kf, group, key, &local);
+	if (*out == NULL) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_SYNTAX,
+		    "%s:%u: %s", path, key_line (contents, group, key),
+		    local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+bs_config_load_file (BsConfig *config, const char *path, GError **error)
+{
+	static const char *const identity_keys[] = { "address", "relay", NULL };
+	static const char *const scoring_keys[] = { "threshold", NULL };
+	static const char *const limits_keys[] = { "max-size", NULL };
+	g_autoptr(GKeyFile) kf = g_key_file_new ();
+	g_autoptr(GError) local = NULL;
+	g_autofree char *contents = NULL;
+	g_auto(GStrv) groups = NULL;
+	g_auto(GStrv) weights = NULL;
+	gsize len, i;
+
+	if (!g_file_get_contents (path, &contents, &len, &local)) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_READ,
+		    "%s", local->message);
+		return FALSE;
+	}
+	if (!g_key_file_load_from_data (kf, contents, len, G_KEY_FILE_NONE,
+	    &local)) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_SYNTAX,
+		    "%s: %s", path, local->message);
+		return FALSE;
+	}
+	groups = g_key_file_get_groups (kf, NULL);
+	for (i = 0; groups[i] != NULL; i++) {
+		if (!g_strv_contains (known_groups, groups[i])) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_SYNTAX, "%s:%u: unknown group "
+			    "[%s]", path, key_line (contents, groups[i], NULL),
+			    groups[i]);
+			return FALSE;
+		}
+	}
+	if (!check_keys (kf, contents, path, "identity", identity_keys, error)
+	    || !check_keys (kf, contents, path, "scoring", scoring_keys, error)
+	    || !check_keys (kf, contents, path, "limits", limits_keys, error))
+		return FALSE;
+	if (!load_list (config, kf, contents, path, "address",
+	    bs_identity_add_address, error)
+	    || !load_list (config, kf, contents, path, "relay",
+	    bs_identity_add_relay, error))
+		return FALSE;
+
+	if (g_key_file_has_key (kf, "scoring", "threshold", NULL)) {
+		g_autofree char *v = NULL;
+
+		if (!get_value (kf, contents, path, "scoring", "threshold", &v,
+		    error))
+			return FALSE;
+		if (!bs_config_parse_number (g_strstrip (v), &config->threshold,
+		    &local)) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: threshold: %s", path,
+			    key_line (contents, "scoring", "threshold"),
+			    local->message);
+			return FALSE;
+		}
+	}
+	if (g_key_file_has_key (kf, "limits", "max-size", NULL)) {
+		g_autofree char *v = NULL;
+
+		if (!get_value (kf, contents, path, "limits", "max-size", &v,
+		    error))
+			return FALSE;
+		if (!bs_config_parse_size (g_strstrip (v), &config->max_size,
+		    &local)) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: max-size: %s", path,
+			    key_line (contents, "limits", "max-size"),
+			    local->message);
+			return FALSE;
+		}
+	}
+	/* Weights name tests; whether each exists is checked against the
+	 * rules once they are loaded (main.c), so the message can say so. */
+	weights = g_key_file_get_keys (kf, "weights", NULL, NULL);
+	for (i = 0; weights != NULL && weights[i] != NULL; i++) {
+		g_autofree char *v = NULL;
+		double w;
+
+		if (!get_value (kf, contents, path, "weights", weights[i], &v,
+		    error))
+			return FALSE;
+		if (!bs_config_parse_number (g_strstrip (v), &w, &local)) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: weight of %s: %s",
+			    path, key_line (contents, "weights", weights[i]),
+			    weights[i], local->message);
+			return FALSE;
+		}
+		g_hash_table_replace (config->weights, g_strdup (weights[i]),
+		    g_memdup2 (&w, sizeof w));
+	}
+	g_free (config->path);
+	config->path = g_strdup (path);
+	return TRUE;
+}
+
+char *
+bs_config_find_default (void)
+{
+	g_autofree char *user = g_build_filename (g_get_user_config_dir (),
+	    "backscatter-check", "config", NULL);
+	g_autofree char *system = g_build_filename (BS_SYSCONFDIR,
+	    "backscatter-check.conf", NULL);
+
+	if (g_file_test (user, G_FILE_TEST_EXISTS))
+		return g_steal_pointer (&user);
+	if (g_file_test (system, G_FILE_TEST_EXISTS))
+		return g_steal_pointer (&system);
+	return NULL;
+}
+
+char *
+bs_config_rules_dir (const char *dir)
+{
+	const char *env = g_getenv ("BACKSCATTER_CHECK_DATADIR");
+
+	if (dir != NULL)
+		return g_strdup (dir);
+	if (env != NULL && *env != '\0')
+		return g_build_filename (env, "rules", NULL);
+	return NULL;
+}

@@ -1,0 +1,49 @@
+/* config.h: settings from defaults < config file < command line. */
+#pragma once
+
+#include <glib.h>
+
+#include "identity.h"
+
+#define BS_CONFIG_ERROR (bs_config_error_quark ())
+GQuark bs_config_error_quark (void);
+
+typedef enum {
+	BS_CONFIG_ERROR_READ,
+	BS_CONFIG_ERROR_SYNTAX,
+	BS_CONFIG_ERROR_VALUE,
+} BsConfigError;
+
+#define BS_DEFAULT_THRESHOLD 5.0
+#define BS_DEFAULT_MAX_SIZE (20 * 1024 * 1024)
+
+typedef struct {
+	BsIdentity *identity;
+	double threshold;
+	guint64 max_size;		/* 0: no limit */
+	GHashTable *weights;		/* test name -> double *, overrides */
+	char *path;			/* config file read, or NULL */
+} BsConfig;
+
+BsConfig *bs_config_new (void);
+void bs_config_free (BsConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsConfig, bs_config_free)
+
+/* Reads a GKeyFile config into config.  Errors name the file and line. */
+gboolean bs_config_load_file (BsConfig *config, const char *path,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Returns: (transfer full) (nullable) the first default config file that
+ * exists: $XDG_CONFIG_HOME/backscatter-check/config, then the system one. */
+char *bs_config_find_default (void);
+
+/* "20M", "512k", "1G", "0", "1000": bytes. */
+gboolean bs_config_parse_size (const char *text, guint64 *out,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean bs_config_parse_number (const char *text, double *out,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Returns: (transfer full) (nullable) the rules directory: dir if given,
+ * else $BACKSCATTER_CHECK_DATADIR/rules; NULL means the rules built into
+ * the binary. */
+char *bs_config_rules_dir (const char *dir);

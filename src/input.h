@@ -1,0 +1,46 @@
+/* input.h: read one message under a size cap, and parse it with GMime. */
+#pragma once
+
+#include "gmime-compat.h"
+
+#define BS_INPUT_ERROR (bs_input_error_quark ())
+GQuark bs_input_error_quark (void);
+
+typedef enum {
+	BS_INPUT_ERROR_OPEN,	/* a named file cannot be opened */
+	BS_INPUT_ERROR_READ,	/* read failed part-way */
+} BsInputError;
+
+typedef struct {
+	char *name;		/* file name, or "-" for stdin */
+	GBytes *raw;		/* what was read: all of it, or max_size + 1
+				 * bytes when the message is larger */
+	gboolean too_large;	/* raw is only a prefix; the rest is unread */
+	GMimeMessage *message;	/* after bs_input_parse, or NULL */
+	guint parser_warnings;
+} BsInput;
+
+/* Reads fd to its end, or up to max_size + 1 bytes when max_size is not 0.
+ * Returns: (transfer full) (nullable) the input; NULL on a read error. */
+BsInput *bs_input_read_fd (int fd, const char *name, guint64 max_size,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Opens and reads a file; BS_INPUT_ERROR_OPEN when it cannot be opened or
+ * is a directory. */
+BsInput *bs_input_read_file (const char *path, guint64 max_size,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void bs_input_free (BsInput *input);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsInput, bs_input_free)
+
+/* Reads and discards the rest of fd, so that the writer of a pipe never
+ * sees it closed early (Sieve fails the action otherwise). */
+gboolean bs_input_drain (int fd, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Parses input->raw into input->message.  Bare-CR mail and a leading mbox
+ * "From " line are normalised in a private copy first; raw is untouched.
+ * Returns FALSE when GMime finds no message at all. */
+gboolean bs_input_parse (BsInput *input);
+
+/* Parses bytes (for instance an original quoted inline) as a message.
+ * Returns: (transfer full) (nullable) */
+GMimeMessage *bs_input_parse_bytes (const char *data, gsize len,
+    guint *warnings);

@@ -1,0 +1,452 @@
+/* main.c: options, modes and exit codes of backscatter-check. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "classify.h"
+#include "config.h"
+#include "input.h"
+#include "passthrough.h"
+#include "report.h"
+#include "rules.h"
+#include "score.h"
+
+/* sysexits.h values; the exit status list of the man page. */
+enum {
+	EXIT_BACKSCATTER = 0,
+	EXIT_NOT_BACKSCATTER = 1,
+	EXIT_USAGE = 64,
+	EXIT_NOINPUT = 66,
+	EXIT_TEMPFAIL = 75,
+	EXIT_CONFIG = 78,
+};
+
+typedef enum {
+	MODE_VERDICT,
+	MODE_FILTER,
+	MODE_JSON,
+	MODE_EXPLAIN,
+} Mode;
+
+static gboolean opt_filter;
+static gboolean opt_json;
+static gboolean opt_explain;
+static char **opt_addresses;
+static char **opt_relays;
+static char *opt_config;
+static gboolean opt_no_config;
+static char *opt_threshold;
+static char *opt_max_size;
+static char *opt_rules_dir;
+static gboolean opt_check_config;
+static gboolean opt_verbose;
+static gboolean opt_version;
+static char **opt_files;
+
+static const GOptionEntry entries[] = {
+	{ "add-header", 'H', 0, G_OPTION_ARG_NONE, &opt_filter,
+	  "Filter mode: write the message with an X-Backscatter header", NULL },
+	{ "json", 0, 0, G_OPTION_ARG_NONE, &opt_json,
+	  "One JSON object per message", NULL },
+	{ "explain", 0, 0, G_OPTION_ARG_NONE, &opt_explain,
+	  "Explain the verdict", NULL },
+	{ "address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_addresses,
+	  "An address of the mailbox owner (@domain for all)", "ADDR" },
+	{ "relay", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_relays,
+	  "A host the owner's mail leaves through (name, glob, IP, CIDR)",
+	  "SPEC" },
+	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+	  "Config file", "FILE" },
+	{ "no-config", 0, 0, G_OPTION_ARG_NONE, &opt_no_config,
+	  "Read no config file", NULL },
+	{ "threshold", 0, 0, G_OPTION_ARG_STRING, &opt_threshold,
+	  "Score at which a bounce is backscatter (default 5.0)", "N" },
+	{ "max-size", 0, 0, G_OPTION_ARG_STRING, &opt_max_size,
+	  "Do not classify larger messages (k/M/G; 0 = no limit; default 20M)",
+	  "BYTES" },
+	{ "rules-dir", 'R', 0, G_OPTION_ARG_FILENAME, &opt_rules_dir,
+	  "Directory of rule files", "DIR" },
+	{ "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
+	  "Load the config and every rule file, then exit", NULL },
+	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+	  "Debug messages on stderr", NULL },
+	{ "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
+	  "Print the version", NULL },
+	{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_files,
+	  NULL, "[FILE...]" },
+	{ NULL, 0, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL },
+};
+
+typedef struct {
+	Mode mode;
+	BsConfig *config;
+	BsRules *rules;
+	gboolean any_backscatter;
+	gboolean open_failed;
+	gboolean read_failed;
+	gboolean write_failed;
+} Run;
+
+static void
+complain (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+complain (const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs ("backscatter-check: ", stderr);
+	va_start (ap, fmt);
+	vfprintf (stderr, fmt, ap);
+	va_end (ap);
+	fputc ('\n', stderr);
+}
+
+static int
+usage_error (GOptionContext *ctx, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static int
+usage_error (GOptionContext *ctx, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start (ap, fmt);
+	msg = g_strdup_vprintf (fmt, ap);
+	va_end (ap);
+	complain ("%s (see --help)", msg);
+	return EXIT_USAGE;
+}
+
+/* Prints one report line (JSON, explain or verdict) on stdout. */
+static void
+emit (Run *run, char *text, gboolean newline)
+{
+	if (text == NULL)
+		return;
+	if (fputs (text, stdout) == EOF || (newline && putchar ('\n') == EOF))
+		run->write_failed = TRUE;
+	g_free (text);
+}
+
+/* Filter mode: write the message out with our header, whatever happens
+ * to the classification. */
+static void
+filter_out (Run *run, BsInput *input, int in_fd, const char *value)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len;
+	const guint8 *data = g_bytes_get_data (input->raw, &len);
+
+	if (!bs_passthrough_write (data, len, !input->too_large, value,
+	    STDOUT_FILENO, &error)
+	    || (input->too_large && in_fd >= 0
+	    && !bs_passthrough_copy_fd (in_fd, STDOUT_FILENO, &error))) {
+		complain ("%s: %s", input->name, error->message);
+		if (g_error_matches (error, BS_PASSTHROUGH_ERROR,
+		    BS_PASSTHROUGH_ERROR_READ))
+			run->read_failed = TRUE;
+		else
+			run->write_failed = TRUE;
+	}
+}
+
+static void
+classify_input (Run *run, BsInput *input, int in_fd)
+{
+	g_autoptr(BsFacts) facts = NULL;
+	g_autoptr(BsScore) score = NULL;
+	const char *name = input->name;
+
+	if (input->too_large) {
+		g_debug ("%s: larger than --max-size, not classified", name);
+		switch (run->mode) {
+		case MODE_FILTER: {
+			g_autofree char *v = bs_report_header_unknown ("too-large");
+
+			filter_out (run, input, in_fd, v);
+			return;
+		}
+		case MODE_JSON:
+			emit (run, bs_report_json_unknown (name, "too-large",
+			    run->config->threshold), TRUE);
+			break;
+		case MODE_EXPLAIN:
+			emit (run, g_strdup_printf ("%s\n  not classified: larger "
+			    "than --max-size\n", name), FALSE);
+			break;
+		case MODE_VERDICT:
+			if (opt_files != NULL)
+				emit (run, g_strdup_printf ("%s: unknown "
+				    "reason=too-large", name), TRUE);
+			break;
+		}
+		/* Read to the end all the same: a pipe's writer must not see
+		 * it closed early. */
+		if (in_fd >= 0) {
+			g_autoptr(GError) error = NULL;
+
+			if (!bs_input_drain (in_fd, &error)) {
+				complain ("%s: %s", name, error->message);
+				run->read_failed = TRUE;
+			}
+		}
+		return;
+	}
+	if (!bs_input_parse (input)) {
+		/* GMime finds a message in nearly anything; this is for what
+		 * it cannot.  Not a bounce we can see, so not backscatter. */
+		g_debug ("%s: no message could be parsed", name);
+		if (run->mode == MODE_FILTER) {
+			g_autofree char *v = bs_report_header_unknown (
+			    "parse-error");
+
+			filter_out (run, input, in_fd, v);
+		} else if (run->mode == MODE_JSON) {
+			emit (run, bs_report_json_unknown (name, "parse-error",
+			    run->config->threshold), TRUE);
+		}
+		return;
+	}
+	facts = bs_classify (input->message, run->rules);
+	score = bs_score_compute (facts, run->config->identity, run->rules,
+	    run->config->threshold);
+	if (score->verdict == BS_VERDICT_BACKSCATTER)
+		run->any_backscatter = TRUE;
+	switch (run->mode) {
+	case MODE_FILTER: {
+		g_autofree char *v = bs_report_header_value (facts, score);
+
+		filter_out (run, input, in_fd, v);
+		break;
+	}
+	case MODE_JSON:
+		emit (run, bs_report_json (name, facts, score), TRUE);
+		break;
+	case MODE_EXPLAIN:
+		emit (run, bs_report_explain (name, facts, score), FALSE);
+		break;
+	case MODE_VERDICT:
+		if (opt_files != NULL)
+			emit (run, bs_report_line (name, facts, score), TRUE);
+		break;
+	}
+}
+
+static void
+process_stdin (Run *run)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsInput) input = bs_input_read_fd (STDIN_FILENO, "-",
+	    run->config->max_size, &error);
+
+	if (input == NULL) {
+		complain ("%s", error->message);
+		run->read_failed = TRUE;
+		return;
+	}
+	classify_input (run, input, STDIN_FILENO);
+}
+
+static void
+process_file (Run *run, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsInput) input = NULL;
+	int fd = -1;
+
+	/* Filter mode passes a too-large file through in constant memory,
+	 * so it keeps the file open to copy the rest. */
+	if (run->mode == MODE_FILTER) {
+		fd = open (path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int saved = errno;
+
+			complain ("%s: cannot open: %s", path, g_strerror (saved));
+			run->open_failed = TRUE;
+			return;
+		}
+		input = bs_input_read_fd (fd, path, run->config->max_size,
+		    &error);
+	} else {
+		input = bs_input_read_file (path, run->config->max_size, &error);
+	}
+	if (input == NULL) {
+		complain ("%s", error->message);
+		if (g_error_matches (error, BS_INPUT_ERROR, BS_INPUT_ERROR_OPEN))
+			run->open_failed = TRUE;
+		else
+			run->read_failed = TRUE;
+	} else {
+		classify_input (run, input, fd);
+	}
+	if (fd >= 0)
+		close (fd);
+}
+
+static int
+exit_status (const Run *run)
+{
+	if (run->write_failed)
+		return EXIT_TEMPFAIL;
+	if (run->open_failed)
+		return EXIT_NOINPUT;
+	if (run->read_failed)
+		return EXIT_TEMPFAIL;
+	if (run->mode == MODE_FILTER)
+		return EXIT_BACKSCATTER;	/* written out: success */
+	return run->any_backscatter ? EXIT_BACKSCATTER : EXIT_NOT_BACKSCATTER;
+}
+
+static int
+load_settings (Run *run, guint n_files)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *config_path = NULL;
+	g_autofree char *rules_dir = NULL;
+	const char *const *name;
+	GHashTableIter iter;
+	gpointer key, value;
+	guint i;
+
+	run->config = bs_config_new ();
+	if (opt_config != NULL)
+		config_path = g_strdup (opt_config);
+	else if (!opt_no_config)
+		config_path = bs_config_find_default ();
+	if (config_path != NULL) {
+		g_debug ("config file %s", config_path);
+		if (!bs_config_load_file (run->config, config_path, &error)) {
+			complain ("%s", error->message);
+			return EXIT_CONFIG;
+		}
+	}
+	if (opt_addresses != NULL)
+		bs_identity_clear_addresses (run->config->identity);
+	for (i = 0; opt_addresses != NULL && opt_addresses[i] != NULL; i++) {
+		if (!bs_identity_add_address (run->config->identity,
+		    opt_addresses[i], &error)) {
+			complain ("--address: %s (see --help)", error->message);
+			return EXIT_USAGE;
+		}
+	}
+	if (opt_relays != NULL)
+		bs_identity_clear_relays (run->config->identity);
+	for (i = 0; opt_relays != NULL && opt_relays[i] != NULL; i++) {
+		if (!bs_identity_add_relay (run->config->identity, opt_relays[i],
+		    &error)) {
+			complain ("--relay: %s (see --help)", error->message);
+			return EXIT_USAGE;
+		}
+	}
+	if (opt_threshold != NULL && !bs_config_parse_number (opt_threshold,
+	    &run->config->threshold, &error)) {
+		complain ("--threshold: %s (see --help)", error->message);
+		return EXIT_USAGE;
+	}
+	if (opt_max_size != NULL && !bs_config_parse_size (opt_max_size,
+	    &run->config->max_size, &error)) {
+		complain ("--max-size: %s (see --help)", error->message);
+		return EXIT_USAGE;
+	}
+
+	rules_dir = bs_config_rules_dir (opt_rules_dir);
+	/* JIT pays for itself only over many messages. */
+	if (rules_dir != NULL)
+		run->rules = bs_rules_load_dir (rules_dir, n_files > 1, &error);
+	else
+		run->rules = bs_rules_load_builtin (n_files > 1, &error);
+	if (run->rules == NULL) {
+		complain ("%s", error->message);
+		return EXIT_CONFIG;
+	}
+	for (name = bs_score_code_tests (); *name != NULL; name++) {
+		if (bs_rules_get_test (run->rules, *name) == NULL) {
+			complain ("%s: no [test %s] group in any rule file",
+			    rules_dir != NULL ? rules_dir : "built-in rules",
+			    *name);
+			return EXIT_CONFIG;
+		}
+	}
+	g_hash_table_iter_init (&iter, run->config->weights);
+	while (g_hash_table_iter_next (&iter, &key, &value)) {
+		if (!bs_rules_set_weight (run->rules, key, *(double *) value,
+		    &error)) {
+			complain ("%s: [weights] %s", run->config->path,
+			    error->message);
+			return EXIT_CONFIG;
+		}
+	}
+	return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE, FALSE };
+	guint n_files, i, modes;
+	int status;
+
+	ctx = g_option_context_new ("- tell backscatter from real bounces");
+	g_option_context_add_main_entries (ctx, entries, NULL);
+	g_option_context_set_summary (ctx, "Reads one message on standard input "
+	    "(or the FILEs) and decides whether it is\nbackscatter: a bounce, "
+	    "auto-reply or challenge about mail the owner never sent.");
+	g_option_context_set_description (ctx, "Exit status: 0 backscatter, 1 "
+	    "not backscatter, 64 usage, 66 cannot open a FILE,\n75 input "
+	    "unreadable or output unwritable, 78 bad configuration or rule "
+	    "file.\nWith -H: 0 whenever the message was written out.\n"
+	    "See backscatter-check(1).");
+	if (!g_option_context_parse (ctx, &argc, &argv, &error))
+		return usage_error (ctx, "%s", error->message);
+	if (opt_version) {
+		printf ("backscatter-check %s\n", PACKAGE_VERSION);
+		return fflush (stdout) == 0 ? 0 : EXIT_TEMPFAIL;
+	}
+	if (opt_verbose)
+		g_setenv ("G_MESSAGES_DEBUG", "backscatter-check", TRUE);
+	n_files = opt_files != NULL ? g_strv_length (opt_files) : 0;
+	modes = (opt_filter ? 1 : 0) + (opt_json ? 1 : 0) + (opt_explain ? 1 : 0);
+	if (modes > 1)
+		return usage_error (ctx, "-H, --json and --explain exclude each "
+		    "other");
+	if (opt_filter && n_files > 1)
+		return usage_error (ctx, "-H takes one message: stdin or one "
+		    "FILE");
+	run.mode = opt_filter ? MODE_FILTER : opt_json ? MODE_JSON :
+	    opt_explain ? MODE_EXPLAIN : MODE_VERDICT;
+
+	/* A closed output pipe is a write error (exit 75), not a silent
+	 * death by signal that the MDA cannot tell from a crash. */
+	signal (SIGPIPE, SIG_IGN);
+	g_mime_init ();
+	status = load_settings (&run, n_files);
+	if (status == 0 && opt_check_config) {
+		printf ("backscatter-check: config %s, rules %u tests, %u "
+		    "pattern sets: ok\n", run.config->path != NULL ?
+		    run.config->path : "(none)",
+		    bs_rules_get_tests (run.rules)->len,
+		    bs_rules_get_sets (run.rules)->len);
+	} else if (status == 0) {
+		if (n_files == 0)
+			process_stdin (&run);
+		for (i = 0; i < n_files; i++)
+			process_file (&run, opt_files[i]);
+		if (fflush (stdout) != 0 || ferror (stdout)) {
+			complain ("write error: %s", g_strerror (errno));
+			run.write_failed = TRUE;
+		}
+		status = exit_status (&run);
+	}
+	g_clear_pointer (&run.rules, bs_rules_free);
+	g_clear_pointer (&run.config, bs_config_free);
+	g_mime_shutdown ();
+	return status;
+}

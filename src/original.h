@@ -1,0 +1,55 @@
+/* original.h: the message a report is about, found and summarised. */
+#pragma once
+
+#include "gmime-compat.h"
+#include "rules.h"
+
+typedef struct {
+	gboolean found;
+	const char *via;	/* static: "message/rfc822", "text/rfc822-headers",
+				 * "message/global", "message/global-headers",
+				 * "inline", or NULL */
+	gboolean headers_only;	/* no body came back */
+	gboolean unparsable;	/* a part was there but held no message */
+	char *message_id;
+	char *from;		/* as written, decoded */
+	char *from_address;	/* bare address of From */
+	char *from_name;	/* display name of From, or NULL */
+	char *to;
+	char *subject;
+	char *date;
+	gint64 date_unix;	/* 0 when Date is missing or unparsable */
+	char *return_path;	/* bare address */
+	char *sender;		/* bare address */
+	char *x_mailer;		/* X-Mailer or User-Agent */
+	GPtrArray *received;	/* unfolded Received values, top first */
+	GPtrArray *dkim_domains;	/* d= of each DKIM-Signature */
+	char *body_text;	/* readable text of the body, capped */
+	gboolean html_only;	/* an HTML body with no plain alternative */
+	GPtrArray *attachments;	/* file names of attachments */
+	guint header_count;
+} BsOriginal;
+
+BsOriginal *bs_original_new (void);
+void bs_original_free (BsOriginal *original);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsOriginal, bs_original_free)
+
+/* Looks for the returned original: an attached message/rfc822 or
+ * message/global, a text/rfc822-headers or message/global-headers part, or
+ * a copy quoted inline after a marker line (pattern set original-marker)
+ * or recognisable by its header block.  Never returns NULL; found says
+ * whether anything was there.  Returns: (transfer full) */
+BsOriginal *bs_original_find (GMimeMessage *report, const BsRules *rules);
+
+/* Where in text an inline copy of the original starts: after a line that
+ * matches original-marker, or at a run of header lines.  Returns the offset
+ * of its first header line, or -1. */
+gssize bs_original_find_inline (const char *text, gsize len,
+    const BsRules *rules, gboolean need_marker);
+
+/* Fills original from a parsed message (an attached original or the parse
+ * of its inline or header-only copy). */
+void bs_original_fill (BsOriginal *original, GMimeMessage *message);
+
+/* Returns: (transfer full) (nullable) the bare address in a header value. */
+char *bs_address_from_header (const char *value, char **name);

@@ -1,0 +1,197 @@
+/* received.c: the client of a Received field, in the dialects of Postfix,
+ * Sendmail, Exim, qmail, Exchange and Gmail:
+ *
+ *   from HELO (RDNS [IP]) by ...                 Postfix, Sendmail, Gmail
+ *   from RDNS ([IP] helo=HELO) by ...            Exim
+ *   from RDNS (HELO helo) (IP) by ...            qmail
+ *   from HELO ([IP]) by ... Microsoft SMTPSVC    IIS
+ */
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "received.h"
+
+void
+bs_hop_free (gpointer data)
+{
+	BsHop *hop = data;
+
+	if (hop == NULL)
+		return;
+	g_free (hop->helo);
+	g_free (hop->rdns);
+	g_free (hop->ip);
+	g_free (hop->by);
+	g_free (hop);
+}
+
+/* The next token: up to white space or one of the stop characters. */
+static char *
+token (const char *p, const char *stop)
+{
+	const char *e = p;
+
+	while (*e != '\0' && *e != ' ' && *e != '\t' && strchr (stop, *e) == NULL)
+		e++;
+	return e > p ? g_strndup (p, (gsize) (e - p)) : NULL;
+}
+
+static gboolean
+is_ip (const char *s)
+{
+	g_autoptr(GInetAddress) a = NULL;
+
+	if (s == NULL)
+		return FALSE;
+	if (g_ascii_strncasecmp (s, "IPv6:", 5) == 0)
+		s += 5;
+	a = g_inet_address_new_from_string (s);
+	return a != NULL;
+}
+
+/* "[192.0.2.1]" or "192.0.2.1" or "[IPv6:2001:db8::1]" to the bare form. */
+static char *
+strip_ip (const char *s)
+{
+	g_autofree char *t = NULL;
+	gsize len;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	t = g_strdup (s);
+	p = t;
+	if (*p == '[' || *p == '(')
+		p++;
+	len = strlen (p);
+	while (len > 0 && (p[len - 1] == ']' || p[len - 1] == ')'
+	    || p[len - 1] == ',' || p[len - 1] == ';'))
+		p[--len] = '\0';
+	if (g_ascii_strncasecmp (p, "IPv6:", 5) == 0)
+		p += 5;
+	/* "192.0.2.1:25" (a port) */
+	if (strchr (p, ':') == strrchr (p, ':') && strchr (p, '.') != NULL
+	    && strchr (p, ':') != NULL)
+		*strchr (p, ':') = '\0';
+	return is_ip (p) ? g_strdup (p) : NULL;
+}
+
+BsHop *
+bs_hop_parse (const char *value)
+{
+	BsHop *hop = g_new0 (BsHop, 1);
+	g_autofree char *lower = NULL;
+	const char *p, *by, *comment_end;
+	g_autofree char *first = NULL;
+	g_autofree char *comment = NULL;
+
+	if (value == NULL)
+		return hop;
+	lower = g_ascii_strdown (value, -1);
+	hop->authenticated = strstr (lower, "esmtpsa") != NULL
+	    || strstr (lower, "esmtpa ") != NULL
+	    || strstr (lower, "with esmtpa") != NULL
+	    || strstr (lower, "authenticated sender") != NULL
+	    || strstr (lower, "authenticated as") != NULL
+	    || strstr (lower, "(authenticated") != NULL;
+	by = strstr (lower, " by ");
+	if (g_str_has_prefix (lower, "by "))
+		by = lower - 1;
+	if (by != NULL) {
+		g_autofree char *b = token (by + 4, "();");
+
+		hop->by = g_steal_pointer (&b);
+	}
+	p = lower;
+	while (*p == ' ')
+		p++;
+	if (!g_str_has_prefix (p, "from "))
+		return hop;
+	hop->has_from = TRUE;
+	p += 5;
+	while (*p == ' ')
+		p++;
+	first = token (p, "(");
+	if (first != NULL)
+		p += strlen (first);
+	/* The comment runs from here to " by " (it may hold several
+	 * parenthesised groups). */
+	comment_end = by != NULL && by > p ? by : p + strlen (p);
+	comment = g_strndup (p, (gsize) (comment_end - p));
+
+	{
+		const char *h = strstr (comment, "helo=");
+		const char *q = strstr (comment, "helo ");
+		const char *br = strchr (comment, '[');
+
+		if (br != NULL) {
+			g_autofree char *t = token (br, ")");
+
+			hop->ip = strip_ip (t);
+		}
+		if (hop->ip == NULL) {
+			/* qmail: "(192.0.2.1)"; IIS "(192.0.2.1)" */
+			const char *c;
+
+			for (c = comment; *c != '\0' && hop->ip == NULL; c++) {
+				if ((c == comment || c[-1] == '(' || c[-1] == ' ')
+				    && g_ascii_isxdigit (*c)) {
+					g_autofree char *t = token (c, ")]");
+
+					hop->ip = strip_ip (t);
+				}
+			}
+		}
+		if (h != NULL) {
+			/* Exim: the first word is the rDNS name */
+			hop->helo = token (h + 5, ")]");
+			hop->rdns = first != NULL && !is_ip (first)
+			    && first[0] != '[' ? g_strdup (first) : NULL;
+		} else if (q != NULL) {
+			/* qmail */
+			hop->helo = token (q + 5, ")]");
+			hop->rdns = g_strdup (first);
+		} else {
+			/* Postfix, Sendmail, Gmail, IIS */
+			const char *c = strchr (comment, '(');
+
+			hop->helo = g_strdup (first);
+			if (c != NULL) {
+				g_autofree char *t = token (c + 1, ")[");
+
+				if (t != NULL && !is_ip (t) && t[0] != '['
+				    && strchr (t, '@') == NULL
+				    && strcmp (t, "may") != 0
+				    && strcmp (t, "authenticated") != 0
+				    && strcmp (t, "using") != 0
+				    && strcmp (t, "envelope-from") != 0)
+					hop->rdns = g_steal_pointer (&t);
+			}
+		}
+	}
+	if (hop->helo != NULL && hop->ip == NULL)
+		hop->ip = strip_ip (hop->helo);
+	if (hop->rdns != NULL) {
+		gsize len = strlen (hop->rdns);
+
+		if (len > 0 && hop->rdns[len - 1] == '.')
+			hop->rdns[len - 1] = '\0';
+	}
+	return hop;
+}
+
+gboolean
+bs_ip_is_internal (const char *ip)
+{
+	g_autoptr(GInetAddress) a = NULL;
+
+	if (ip == NULL)
+		return FALSE;
+	a = g_inet_address_new_from_string (ip);
+	if (a == NULL)
+		return FALSE;
+	return g_inet_address_get_is_loopback (a)
+	    || g_inet_address_get_is_site_local (a)
+	    || g_inet_address_get_is_link_local (a);
+}

@@ -1,0 +1,139 @@
+/* regex.c: the one place that talks to PCRE2. */
+#include "regex.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* Enough for every honest pattern on a few KB of text, small enough that
+ * catastrophic backtracking gives up in milliseconds. */
+#define BS_REGEX_MATCH_LIMIT 200000
+#define BS_REGEX_HEAP_LIMIT_KIB 4096
+
+struct BsRegex {
+	pcre2_code *code;
+	pcre2_match_data *match_data;
+};
+
+static pcre2_match_context *match_context;
+static guint limit_hits;
+static guint32 match_limit = BS_REGEX_MATCH_LIMIT;
+static guint32 heap_limit = BS_REGEX_HEAP_LIMIT_KIB;
+
+G_DEFINE_QUARK (bs-regex-error-quark, bs_regex_error)
+
+static pcre2_match_context *
+shared_match_context (void)
+{
+	if (match_context == NULL) {
+		match_context = pcre2_match_context_create (NULL);
+		pcre2_set_match_limit (match_context, match_limit);
+		pcre2_set_heap_limit (match_context, heap_limit);
+	}
+	return match_context;
+}
+
+void
+bs_regex_set_limits (guint32 limit, guint32 heap_kib)
+{
+	match_limit = limit;
+	heap_limit = heap_kib;
+	if (match_context != NULL) {
+		pcre2_set_match_limit (match_context, match_limit);
+		pcre2_set_heap_limit (match_context, heap_limit);
+	}
+}
+
+guint
+bs_regex_limit_hits (void)
+{
+	return limit_hits;
+}
+
+BsRegex *
+bs_regex_new (const char *pattern, BsRegexFlags flags, GError **error)
+{
+	BsRegex *re;
+	uint32_t options = 0;
+	int errcode;
+	PCRE2_SIZE erroffset;
+
+	g_return_val_if_fail (pattern != NULL, NULL);
+
+	if (flags & BS_REGEX_UTF8)
+		options |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_UCP;
+	if (flags & BS_REGEX_CASELESS)
+		options |= PCRE2_CASELESS;
+	if (flags & BS_REGEX_MULTILINE)
+		options |= PCRE2_MULTILINE;
+
+	re = g_new0 (BsRegex, 1);
+	re->code = pcre2_compile ((PCRE2_SPTR) pattern, PCRE2_ZERO_TERMINATED,
+	    options, &errcode, &erroffset, NULL);
+	if (re->code == NULL) {
+		PCRE2_UCHAR message[256];
+
+		pcre2_get_error_message (errcode, message, sizeof message);
+		g_set_error (error, BS_REGEX_ERROR, BS_REGEX_ERROR_COMPILE,
+		    "%s at offset %zu", (const char *) message,
+		    (size_t) erroffset);
+		g_free (re);
+		return NULL;
+	}
+	re->match_data = pcre2_match_data_create_from_pattern (re->code, NULL);
+	return re;
+}
+
+gboolean
+bs_regex_jit (BsRegex *re)
+{
+	return pcre2_jit_compile (re->code, PCRE2_JIT_COMPLETE) == 0;
+}
+
+void
+bs_regex_free (BsRegex *re)
+{
+	if (re == NULL)
+		return;
+	pcre2_match_data_free (re->match_data);
+	pcre2_code_free (re->code);
+	g_free (re);
+}
+
+gboolean
+bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
+    const char *group, BsMatch *m)
+{
+	PCRE2_SIZE *ovector;
+	int rc;
+
+	if (subject == NULL || offset > len)
+		return FALSE;
+	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, 0,
+	    re->match_data, shared_match_context ());
+	if (rc < 0) {
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT
+		    || rc == PCRE2_ERROR_DEPTHLIMIT) {
+			limit_hits++;
+			g_debug ("regex: match limit hit (%d), treated as no match",
+			    rc);
+		}
+		return FALSE;
+	}
+	if (m == NULL)
+		return TRUE;
+	ovector = pcre2_get_ovector_pointer (re->match_data);
+	m->start = ovector[0];
+	m->end = ovector[1];
+	m->group_start = -1;
+	m->group_end = -1;
+	if (group != NULL) {
+		int n = pcre2_substring_number_from_name (re->code,
+		    (PCRE2_SPTR) group);
+
+		if (n > 0 && n < rc && ovector[2 * n] != PCRE2_UNSET) {
+			m->group_start = (gssize) ovector[2 * n];
+			m->group_end = (gssize) ovector[2 * n + 1];
+		}
+	}
+	return TRUE;
+}

@@ -1,0 +1,49 @@
+/* regex.h: compiled PCRE2 patterns behind an opaque type.
+ *
+ * Only regex.c sees pcre2.h.  Patterns are compiled once when the rules
+ * load; matching never allocates and gives up quietly (no match) when the
+ * match or heap limit is hit, so hostile mail cannot make us hang.
+ */
+#pragma once
+
+#include <glib.h>
+
+#define BS_REGEX_ERROR (bs_regex_error_quark ())
+GQuark bs_regex_error_quark (void);
+
+typedef enum {
+	BS_REGEX_ERROR_COMPILE,
+} BsRegexError;
+
+typedef enum {
+	BS_REGEX_UTF8 = 1 << 0,		/* subject is text: UTF + invalid-UTF tolerant */
+	BS_REGEX_CASELESS = 1 << 1,
+	BS_REGEX_MULTILINE = 1 << 2,
+} BsRegexFlags;
+
+typedef struct BsRegex BsRegex;
+
+/* One match: offsets into the subject, and those of a named group. */
+typedef struct {
+	gsize start;
+	gsize end;
+	gssize group_start;	/* -1 when the named group did not take part */
+	gssize group_end;
+} BsMatch;
+
+BsRegex *bs_regex_new (const char *pattern, BsRegexFlags flags,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void bs_regex_free (BsRegex *re);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsRegex, bs_regex_free)
+
+/* Compile to machine code; a failure is not an error (we run interpreted). */
+gboolean bs_regex_jit (BsRegex *re);
+
+/* Searches subject[offset..len) for the pattern.  group names the capture
+ * group whose offsets go to m->group_* (nullable).  Returns TRUE on a match. */
+gboolean bs_regex_match (BsRegex *re, const char *subject, gsize len,
+    gsize offset, const char *group, BsMatch *m);
+
+/* Number of times a match or heap limit stopped a match, process-wide. */
+guint bs_regex_limit_hits (void);
+void bs_regex_set_limits (guint32 match_limit, guint32 heap_limit_kib);

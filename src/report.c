@@ -1,0 +1,291 @@
+/* report.c: --json, --explain, the one-line verdict and the header. */
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "report.h"
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+	json_builder_set_member_name (b, name);
+	if (value != NULL)
+		json_builder_add_string_value (b, value);
+	else
+		json_builder_add_null_value (b);
+}
+
+/* JSON strings must be UTF-8, and mail often is not.  Control characters
+ * other than tab and newline become U+FFFD too: json-glib 1.6 writes some
+ * of them unescaped, which JSON forbids. */
+static char *
+valid_utf8 (const char *s)
+{
+	g_autofree char *valid = NULL;
+	GString *out;
+	const char *p;
+
+	if (s == NULL)
+		return NULL;
+	valid = g_utf8_make_valid (s, -1);
+	out = g_string_sized_new (strlen (valid));
+	for (p = valid; *p != '\0'; p++) {
+		if ((guchar) *p < 0x20 && *p != '\t' && *p != '\n')
+			g_string_append (out, "\xef\xbf\xbd");
+		else
+			g_string_append_c (out, *p);
+	}
+	return g_string_free (out, FALSE);
+}
+
+static void
+add_text (JsonBuilder *b, const char *name, const char *value)
+{
+	g_autofree char *v = valid_utf8 (value);
+
+	add_string (b, name, v);
+}
+
+static char *
+builder_to_string (JsonBuilder *b)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new ();
+	g_autoptr(JsonNode) root = json_builder_get_root (b);
+
+	json_generator_set_root (gen, root);
+	return json_generator_to_data (gen, NULL);
+}
+
+static void
+add_original (JsonBuilder *b, const BsOriginal *o)
+{
+	guint i;
+
+	json_builder_set_member_name (b, "original");
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "found");
+	json_builder_add_boolean_value (b, o->found);
+	add_string (b, "via", o->via);
+	add_text (b, "message_id", o->message_id);
+	add_text (b, "from", o->from);
+	add_text (b, "to", o->to);
+	add_text (b, "subject", o->subject);
+	add_text (b, "date", o->date);
+	json_builder_set_member_name (b, "received");
+	json_builder_begin_array (b);
+	for (i = 0; i < o->received->len; i++) {
+		g_autofree char *v = valid_utf8 (o->received->pdata[i]);
+
+		json_builder_add_string_value (b, v);
+	}
+	json_builder_end_array (b);
+	json_builder_end_object (b);
+}
+
+static void
+add_recipients (JsonBuilder *b, const BsDsn *dsn)
+{
+	guint i;
+
+	json_builder_set_member_name (b, "recipients");
+	json_builder_begin_array (b);
+	for (i = 0; i < dsn->recipients->len; i++) {
+		const BsRecipient *r = dsn->recipients->pdata[i];
+
+		json_builder_begin_object (b);
+		add_text (b, "recipient", r->recipient);
+		add_text (b, "action", r->action);
+		add_text (b, "status", r->status);
+		add_text (b, "diagnostic", r->diagnostic);
+		json_builder_end_object (b);
+	}
+	json_builder_end_array (b);
+}
+
+char *
+bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new ();
+	guint i;
+
+	json_builder_begin_object (b);
+	add_text (b, "file", file);
+	json_builder_set_member_name (b, "bounce");
+	json_builder_add_boolean_value (b, bs_facts_is_bounce (f));
+	add_string (b, "kind", bs_kind_to_string (f->kind));
+	add_string (b, "verdict", bs_verdict_to_string (score->verdict));
+	json_builder_set_member_name (b, "score");
+	json_builder_add_double_value (b, score->score);
+	json_builder_set_member_name (b, "threshold");
+	json_builder_add_double_value (b, score->threshold);
+	add_string (b, "reason", bs_facts_is_bounce (f) ? (f->reason != NULL ?
+	    f->reason : "unknown") : NULL);
+	json_builder_set_member_name (b, "tests");
+	json_builder_begin_array (b);
+	for (i = 0; i < score->hits->len; i++) {
+		const BsHit *hit = score->hits->pdata[i];
+
+		json_builder_begin_object (b);
+		add_string (b, "name", hit->name);
+		json_builder_set_member_name (b, "score");
+		json_builder_add_double_value (b, hit->score);
+		add_text (b, "detail", hit->detail);
+		json_builder_end_object (b);
+	}
+	json_builder_end_array (b);
+	add_original (b, f->original);
+	add_recipients (b, f->dsn);
+	json_builder_end_object (b);
+	return builder_to_string (b);
+}
+
+char *
+bs_report_json_unknown (const char *file, const char *reason,
+    double threshold)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new ();
+
+	json_builder_begin_object (b);
+	add_text (b, "file", file);
+	json_builder_set_member_name (b, "bounce");
+	json_builder_add_boolean_value (b, FALSE);
+	add_string (b, "kind", "none");
+	add_string (b, "verdict", "unknown");
+	json_builder_set_member_name (b, "score");
+	json_builder_add_double_value (b, 0.0);
+	json_builder_set_member_name (b, "threshold");
+	json_builder_add_double_value (b, threshold);
+	add_string (b, "reason", reason);
+	json_builder_set_member_name (b, "tests");
+	json_builder_begin_array (b);
+	json_builder_end_array (b);
+	json_builder_set_member_name (b, "original");
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "found");
+	json_builder_add_boolean_value (b, FALSE);
+	json_builder_end_object (b);
+	json_builder_set_member_name (b, "recipients");
+	json_builder_begin_array (b);
+	json_builder_end_array (b);
+	json_builder_end_object (b);
+	return builder_to_string (b);
+}
+
+static void
+explain_field (GString *out, const char *label, const char *value)
+{
+	g_autofree char *v = valid_utf8 (value);
+
+	if (v != NULL && *v != '\0')
+		g_string_append_printf (out, "    %-12s %s\n", label, v);
+}
+
+char *
+bs_report_explain (const char *file, const BsFacts *f, const BsScore *score)
+{
+	GString *out = g_string_new (NULL);
+	const BsOriginal *o = f->original;
+	guint i;
+
+	g_string_append_printf (out, "%s\n", file);
+	g_string_append_printf (out, "  kind: %s\n", bs_kind_to_string (f->kind));
+	for (i = 0; i < f->evidence->len; i++) {
+		g_autofree char *v = valid_utf8 (f->evidence->pdata[i]);
+
+		g_string_append_printf (out, "    because %s\n", v);
+	}
+	if (!bs_facts_is_bounce (f)) {
+		g_string_append (out, "  verdict: not-bounce (not an automated "
+		    "message about another message)\n");
+		return g_string_free (out, FALSE);
+	}
+	if (f->reason != NULL)
+		g_string_append_printf (out, "  reason: %s\n", f->reason);
+	g_string_append_printf (out, "  recipients: %u\n",
+	    f->dsn->recipients->len);
+	for (i = 0; i < f->dsn->recipients->len; i++) {
+		const BsRecipient *r = f->dsn->recipients->pdata[i];
+		g_autofree char *rcpt = valid_utf8 (r->recipient);
+		g_autofree char *diag = valid_utf8 (r->diagnostic);
+
+		g_string_append_printf (out, "    %s: %s %s\n", rcpt,
+		    r->action != NULL ? r->action : "-",
+		    r->status != NULL ? r->status : "-");
+		if (diag != NULL)
+			g_string_append_printf (out, "      %s\n", diag);
+	}
+	if (f->dsn->truncated_recipients > 0)
+		g_string_append_printf (out, "    (%u more not read)\n",
+		    f->dsn->truncated_recipients);
+	if (o->found) {
+		g_string_append_printf (out, "  original: found (%s%s)\n",
+		    o->via != NULL ? o->via : "?",
+		    o->headers_only ? ", headers only" : "");
+		explain_field (out, "Message-ID:", o->message_id);
+		explain_field (out, "From:", o->from);
+		explain_field (out, "To:", o->to);
+		explain_field (out, "Subject:", o->subject);
+		explain_field (out, "Date:", o->date);
+		for (i = 0; i < o->received->len; i++)
+			explain_field (out, i == 0 ? "Received:" : "",
+			    o->received->pdata[i]);
+	} else {
+		g_string_append_printf (out, "  original: not found%s\n",
+		    o->unparsable ? " (a part held no readable message)" : "");
+	}
+	g_string_append (out, "  tests:\n");
+	for (i = 0; i < score->hits->len; i++) {
+		const BsHit *hit = score->hits->pdata[i];
+		g_autofree char *detail = valid_utf8 (hit->detail);
+
+		g_string_append_printf (out, "    %+5.1f %s: %s\n", hit->score,
+		    hit->name, detail);
+	}
+	if (score->hits->len == 0)
+		g_string_append (out, "    (none fired)\n");
+	g_string_append_printf (out, "  verdict: %s (score %.1f, threshold "
+	    "%.1f)\n", bs_verdict_to_string (score->verdict), score->score,
+	    score->threshold);
+	return g_string_free (out, FALSE);
+}
+
+char *
+bs_report_line (const char *file, const BsFacts *f, const BsScore *score)
+{
+	return g_strdup_printf ("%s: %s score=%.1f kind=%s", file,
+	    bs_verdict_to_string (score->verdict), score->score,
+	    bs_kind_to_string (f->kind));
+}
+
+char *
+bs_report_header_value (const BsFacts *f, const BsScore *score)
+{
+	GString *out = g_string_new (NULL);
+	char num[G_ASCII_DTOSTR_BUF_SIZE];
+	guint i;
+
+	g_string_append (out, score->verdict == BS_VERDICT_BACKSCATTER ?
+	    "yes" : "no");
+	g_string_append_printf (out, "; score=%s",
+	    g_ascii_formatd (num, sizeof num, "%.1f", score->score));
+	g_string_append_printf (out, "; threshold=%s",
+	    g_ascii_formatd (num, sizeof num, "%.1f", score->threshold));
+	g_string_append_printf (out, "; kind=%s", bs_kind_to_string (f->kind));
+	if (score->hits->len > 0) {
+		g_string_append (out, "; tests=");
+		for (i = 0; i < score->hits->len; i++) {
+			const BsHit *hit = score->hits->pdata[i];
+
+			if (i > 0)
+				g_string_append_c (out, ',');
+			g_string_append (out, hit->name);
+		}
+	}
+	return g_string_free (out, FALSE);
+}
+
+char *
+bs_report_header_unknown (const char *reason)
+{
+	return g_strdup_printf ("unknown; reason=%s", reason);
+}

@@ -1,0 +1,32 @@
+/* report.h: what we tell people and programs about one message. */
+#pragma once
+
+#include "facts.h"
+#include "score.h"
+
+/* One JSON object, no newline: the --json line.  file is the name shown.
+ * Returns: (transfer full) */
+char *bs_report_json (const char *file, const BsFacts *facts,
+    const BsScore *score);
+
+/* The readable --explain report, ending in a newline.
+ * Returns: (transfer full) */
+char *bs_report_explain (const char *file, const BsFacts *facts,
+    const BsScore *score);
+
+/* "FILE: VERDICT score=N kind=K".  Returns: (transfer full) */
+char *bs_report_line (const char *file, const BsFacts *facts,
+    const BsScore *score);
+
+/* The X-Backscatter value: "yes; score=..; threshold=..; kind=..; tests=..".
+ * Returns: (transfer full) */
+char *bs_report_header_value (const BsFacts *facts, const BsScore *score);
+
+/* The X-Backscatter value of a message we did not classify.
+ * Returns: (transfer full) */
+char *bs_report_header_unknown (const char *reason);
+
+/* The --json line of a message we did not classify.
+ * Returns: (transfer full) */
+char *bs_report_json_unknown (const char *file, const char *reason,
+    double threshold);

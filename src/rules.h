@@ -1,0 +1,90 @@
+/* rules.h: the rule files of data/rules, loaded once per process.
+ *
+ * A rule file holds [pattern NAME] groups (sets of alternative regexes the
+ * recognisers read) and [test NAME] groups (the weight of a scoring test, and
+ * for pattern tests the patterns themselves).  See backscatter-check-rules(5).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "regex.h"
+
+#define BS_RULES_ERROR (bs_rules_error_quark ())
+GQuark bs_rules_error_quark (void);
+
+typedef enum {
+	BS_RULES_ERROR_READ,
+	BS_RULES_ERROR_SYNTAX,
+	BS_RULES_ERROR_PATTERN,
+	BS_RULES_ERROR_DUPLICATE,
+	BS_RULES_ERROR_UNKNOWN_TEST,
+} BsRulesError;
+
+typedef struct {
+	char *key;		/* language or MTA tag of this alternative */
+	BsRegex *re;
+} BsAlternative;
+
+typedef struct {
+	char *name;
+	char *description;
+	char *target;		/* tests only: the fact a pattern test reads */
+	char *origin;		/* "file:line" of the group, for messages */
+	double weight;		/* tests only */
+	gboolean is_test;
+	GPtrArray *alternatives;	/* BsAlternative, may be empty */
+} BsRule;
+
+/* What one alternative of a set matched. */
+typedef struct {
+	const char *key;	/* (transfer none) alternative that matched */
+	gsize start;
+	gsize end;
+	gssize group_start;	/* the named group asked for, or -1 */
+	gssize group_end;
+} BsRuleMatch;
+
+typedef struct BsRules BsRules;
+
+/* A rule file compiled into the binary (generated from data/rules). */
+typedef struct {
+	const char *name;
+	const char *contents;
+	gsize len;
+} BsRuleFile;
+
+extern const BsRuleFile bs_builtin_rules[];
+
+/* Loads the rule files bundled in the binary. */
+BsRules *bs_rules_load_builtin (gboolean jit,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+BsRules *bs_rules_load_dir (const char *dir, gboolean jit,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void bs_rules_free (BsRules *rules);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsRules, bs_rules_free)
+
+/* Returns: (transfer none) (nullable) the [pattern NAME] set. */
+const BsRule *bs_rules_get_set (const BsRules *rules, const char *name);
+/* Returns: (transfer none) (nullable) the [test NAME] group. */
+const BsRule *bs_rules_get_test (const BsRules *rules, const char *name);
+/* Returns: (transfer none) every [test] group, in file order. */
+GPtrArray *bs_rules_get_tests (const BsRules *rules);
+/* Returns: (transfer none) every [pattern] set, in file order. */
+GPtrArray *bs_rules_get_sets (const BsRules *rules);
+
+/* Overrides the weight of a test (config [weights]). */
+gboolean bs_rules_set_weight (BsRules *rules, const char *test, double weight,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The weight of test NAME, or 0 when there is no such test. */
+double bs_rules_weight (const BsRules *rules, const char *name);
+
+/* Finds the earliest match at or after offset of any alternative of rule.
+ * group (nullable) names a capture group to report.  A NULL rule never
+ * matches, so callers need not check that a set exists. */
+gboolean bs_rule_match (const BsRule *rule, const char *text, gsize len,
+    gsize offset, const char *group, BsRuleMatch *m);
+/* Convenience: match the set NAME against a NUL-terminated string. */
+gboolean bs_rules_match_str (const BsRules *rules, const char *set,
+    const char *text, BsRuleMatch *m);

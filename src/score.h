@@ -1,0 +1,45 @@
+/* score.h: evidence -> points -> verdict.  Pure functions of the facts,
+ * the owner's identity and the rules' weights. */
+#pragma once
+
+#include "facts.h"
+#include "identity.h"
+#include "rules.h"
+
+typedef enum {
+	BS_VERDICT_NOT_BOUNCE,
+	BS_VERDICT_LEGITIMATE,
+	BS_VERDICT_BACKSCATTER,
+} BsVerdict;
+
+typedef struct {
+	const char *name;	/* test name (rule-owned) */
+	double score;
+	char *detail;		/* what a person can check in the message */
+} BsHit;
+
+typedef struct {
+	BsVerdict verdict;
+	double score;
+	double threshold;
+	GPtrArray *hits;	/* BsHit, sorted by name */
+} BsScore;
+
+void bs_score_free (BsScore *score);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsScore, bs_score_free)
+
+/* Runs every test on facts.  Tests with weight 0 do not fire.
+ * Returns: (transfer full) */
+BsScore *bs_score_compute (const BsFacts *facts, const BsIdentity *identity,
+    const BsRules *rules, double threshold);
+
+/* "backscatter", "legitimate", "not-bounce".  Returns: (transfer none) */
+const char *bs_verdict_to_string (BsVerdict verdict);
+
+/* Names of the tests computed in code; each must have a [test] group. */
+const char *const *bs_score_code_tests (void);
+
+/* Helpers the tests are built of, exposed for unit tests. */
+gboolean bs_score_local_part_is_random (const char *address);
+char *bs_score_org_domain (const char *domain);
+char *bs_score_msgid_domain (const char *message_id);
