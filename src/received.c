@@ -170,6 +170,13 @@ bs_hop_parse (const char *value)
 			}
 		}
 	}
+	/* "from [192.0.2.1] (HELO x)": a bracketed first word is the
+	 * client's address, and the server found no name for it. */
+	if (hop->rdns != NULL && (hop->rdns[0] == '[' || is_ip (hop->rdns))) {
+		if (hop->ip == NULL)
+			hop->ip = strip_ip (hop->rdns);
+		g_clear_pointer (&hop->rdns, g_free);
+	}
 	if (hop->helo != NULL && hop->ip == NULL)
 		hop->ip = strip_ip (hop->helo);
 	if (hop->rdns != NULL) {

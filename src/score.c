@@ -30,7 +30,7 @@ static const char *const code_tests[] = {
 	"delay-notice", "dsn-success", "challenge-notice",
 	"virus-notice", "original-many-links", "original-html-only",
 	"original-executable", "display-name-mismatch", "original-date-old",
-	"original-date-future", NULL,
+	"original-date-future", "original-self-addressed", NULL,
 };
 
 const char *const *
@@ -259,6 +259,7 @@ test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
 			fire (s, "relay-top-hop", "top hop from %s [%s] matches "
 			    "relay %s", or_dash (top->rdns), or_dash (top->ip),
 			    relay);
+
 		} else {
 			const char *deep = NULL;
 
@@ -521,6 +522,15 @@ test_content (Scorer *s, const BsFacts *f)
 	    && strstr (o->from_name, o->from_address) == NULL)
 		fire (s, "display-name-mismatch", "From shows \"%s\" but is %s",
 		    o->from_name, o->from_address);
+	if (o->from_address != NULL && o->to != NULL
+	    && strchr (o->to, ',') == NULL) {
+		g_autofree char *to = bs_address_from_header (o->to, NULL);
+
+		/* Spam runs often write From: victim, To: victim. */
+		if (to != NULL && g_ascii_strcasecmp (to, o->from_address) == 0)
+			fire (s, "original-self-addressed", "From and To are "
+			    "both %s", to);
+	}
 	if (o->date_unix != 0 && f->date_unix != 0) {
 		gint64 age = f->date_unix - o->date_unix;
 
@@ -547,9 +557,12 @@ target_text (const BsFacts *f, const BsHop *top, const char *target)
 	if (strcmp (target, "original-body") == 0)
 		return g_strdup (o->body_text);
 	if (strcmp (target, "original-text") == 0)
-		return o->found ? g_strconcat (o->subject != NULL ? o->subject :
+		return o->found ? g_strconcat (o->from_name != NULL ?
+		    o->from_name : "", "\n", o->subject != NULL ? o->subject :
 		    "", "\n", o->body_text != NULL ? o->body_text : "", NULL) :
 		    NULL;
+	if (strcmp (target, "original-msgid-domain") == 0)
+		return bs_score_msgid_domain (o->message_id);
 	if (strcmp (target, "original-from") == 0)
 		return g_strdup (o->from);
 	if (strcmp (target, "original-mailer") == 0)
