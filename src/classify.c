@@ -7,6 +7,9 @@
 #include "classify.h"
 #include "reason.h"
 
+/* Longest text we take for a challenge-response form letter. */
+#define BS_CHALLENGE_MAX_TEXT 4096
+
 /* The recogniser's signals, each a yes or no, gathered once. */
 typedef struct {
 	gboolean sender;	/* From is a mail system */
@@ -212,6 +215,14 @@ gather_signals (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	s->reply = subject_prefix (f->subject, reply_prefixes);
 }
 
+/* A person's reply quotes with "> " and says who wrote what. */
+static gboolean
+quotes_a_person (const char *text)
+{
+	return g_str_has_prefix (text, ">") || strstr (text, "\n>") != NULL
+	    || strstr (text, " wrote:") != NULL;
+}
+
 /* Is there an original attached or quoted?  Only asked of candidates. */
 static gboolean
 original_present (GMimeMessage *m, BsFacts *f, const BsRules *rules)
@@ -232,6 +243,11 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    g_mime_object_get_content_type (top) : NULL;
 	const char *report_type = NULL;
 	gboolean mail_system = s->sender || f->null_sender || s->auto_submitted;
+	/* Challenges are short form letters; a long text that quotes one
+	 * is somebody writing about them. */
+	gboolean short_text = f->notification != NULL
+	    && strlen (f->notification) < BS_CHALLENGE_MAX_TEXT
+	    && !quotes_a_person (f->notification);
 
 	if (ct != NULL && g_mime_content_type_is_type (ct, "multipart", "report"))
 		report_type = g_mime_content_type_get_parameter (ct,
@@ -241,6 +257,14 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    || has_part_type (top, "message", "feedback-report", 0)) {
 		add_evidence (f, "multipart/report with a feedback-report "
 		    "(RFC 5965)");
+		return BS_KIND_FEEDBACK_REPORT;
+	}
+	/* Microsoft's complaint feed (JMRP) is not RFC 5965. */
+	if (header (m, "X-HmXmrOriginalRecipient") != NULL
+	    || (!s->reply && !s->forwarded && bs_rules_match_str (rules,
+	    "feedback-subject", f->subject, NULL)
+	    && has_part_type (top, "message", "rfc822", 0))) {
+		add_evidence (f, "an abuse complaint about an attached message");
 		return BS_KIND_FEEDBACK_REPORT;
 	}
 	if ((report_type != NULL && g_ascii_strcasecmp (report_type,
@@ -276,7 +300,8 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	}
 	if ((!s->reply && bs_rules_match_str (rules, "challenge-subject",
 	    f->subject, NULL))
-	    || ((mail_system || s->auto_replied) && f->notification != NULL
+	    || ((mail_system || s->auto_replied || short_text)
+	    && f->notification != NULL && !s->forwarded
 	    && bs_rules_match_str (rules, "challenge-body", f->notification,
 	    NULL))) {
 		add_evidence (f, "challenge-response asking to confirm");
