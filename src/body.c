@@ -222,6 +222,30 @@ first_text (GMimeObject *part, gpointer user_data)
 	return TRUE;
 }
 
+/* Broken MIME (a boundary parameter on an unfolded line, say) leaves no
+ * text part to read; the serialised body is then the best text we have. */
+static char *
+raw_body (GMimeMessage *message, gsize max)
+{
+	GMimeObject *body = g_mime_message_get_mime_part (message);
+	g_autoptr(GMimeStream) mem = NULL;
+	GByteArray *array;
+	char *text;
+
+	if (body == NULL)
+		return NULL;
+	mem = g_mime_stream_mem_new ();
+	if (g_mime_object_write_to_stream (body, NULL, mem) < 0)
+		return NULL;
+	array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+	if (array->len == 0)
+		return NULL;
+	text = g_utf8_make_valid ((const char *) array->data,
+	    MIN (array->len, max));
+	strip_cr (text);
+	return text;
+}
+
 char *
 bs_body_notification (GMimeMessage *message, gsize max)
 {
@@ -233,5 +257,7 @@ bs_body_notification (GMimeMessage *message, gsize max)
 		g_free (ft.html);
 		return ft.plain;
 	}
-	return ft.html;
+	if (ft.html != NULL)
+		return ft.html;
+	return raw_body (message, max);
 }

@@ -242,6 +242,7 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	GMimeContentType *ct = top != NULL ?
 	    g_mime_object_get_content_type (top) : NULL;
 	const char *report_type = NULL;
+	BsRuleMatch match;
 	gboolean mail_system = s->sender || f->null_sender || s->auto_submitted;
 	/* Challenges are short form letters; a long text that quotes one
 	 * is somebody writing about them. */
@@ -267,6 +268,20 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		add_evidence (f, "an abuse complaint about an attached message");
 		return BS_KIND_FEEDBACK_REPORT;
 	}
+	if (f->notification != NULL && bs_rule_match (bs_rules_get_set (rules,
+	    "machine-report-body"), f->notification,
+	    MIN (strlen (f->notification), 256), 0, "phrase", &match)) {
+		const char *event = f->notification + match.group_start;
+
+		add_evidence (f, "a machine-readable delivery notice");
+		if (match.group_start >= 0
+		    && g_ascii_strncasecmp (event, "Complaint", 9) == 0)
+			return BS_KIND_FEEDBACK_REPORT;
+		if (match.group_start >= 0
+		    && g_ascii_strncasecmp (event, "Delivery", 8) == 0)
+			return BS_KIND_DSN;
+		return BS_KIND_NDR;
+	}
 	if ((report_type != NULL && g_ascii_strcasecmp (report_type,
 	    "disposition-notification") == 0)
 	    || has_part_type (top, "message", "disposition-notification", 0)) {
@@ -291,6 +306,12 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    || (s->body && !s->reply && original_present (m, f, rules)))
 		return s->delay_subject && !s->subject ? BS_KIND_DELAY :
 		    BS_KIND_NDR;
+	if (!s->reply && bs_rules_match_str (rules, "list-notice-subject",
+	    f->subject, NULL)) {
+		add_evidence (f, "mailing-list software refusing or holding a "
+		    "post");
+		return BS_KIND_NDR;
+	}
 	if (bs_rules_match_str (rules, "virus-subject", f->subject, NULL)
 	    || (mail_system && f->notification != NULL
 	    && bs_rules_match_str (rules, "virus-body", f->notification,

@@ -425,7 +425,7 @@ test_reason (Scorer *s, const BsFacts *f)
 		return;
 	case BS_KIND_VIRUS_NOTICE:
 		fire (s, "virus-notice", "a virus or content-filter notice");
-		return;
+		break;
 	case BS_KIND_DSN:
 		for (i = 0; i < f->dsn->recipients->len; i++) {
 			const BsRecipient *x = f->dsn->recipients->pdata[i];
@@ -448,7 +448,8 @@ test_reason (Scorer *s, const BsFacts *f)
 	case BS_KIND_RECEIPT:
 		break;
 	}
-	if (f->kind != BS_KIND_DSN && f->kind != BS_KIND_NDR)
+	if (f->kind != BS_KIND_DSN && f->kind != BS_KIND_NDR
+	    && f->kind != BS_KIND_VIRUS_NOTICE)
 		return;
 	if (r != NULL && bs_score_local_part_is_random (r->recipient))
 		fire (s, "random-recipient", "failed recipient %s looks made up",
