@@ -152,15 +152,35 @@ is_vowel (char c)
 	return strchr ("aeiouy", g_ascii_tolower (c)) != NULL;
 }
 
+/* Consonant pairs that names and words of the languages we see in mail
+ * have (English, German, French, Spanish, Italian, Dutch, Polish, ...).
+ * Made-up strings such as "dqfvu" are full of the others. */
+static const char plausible_pairs[] =
+	" bl br ch ck cl cr ct cz dd dg dl dm dn dr ds dt dw ff fl fr ft gg gh"
+	" gl gm gn gr gs gt hl hm hn hr ht hw kk kl km kn kr ks kt kw lb lc ld"
+	" lf lg lk ll lm ln lp ls lt lv lz mb mc md ml mm mn mp ms mt nc nd nf"
+	" ng nh nj nk nl nm nn np nr ns nt nv nw nz pf ph pl pn pp pr ps pt rb"
+	" rc rd rf rg rh rk rl rm rn rp rr rs rt rv rw rz sb sc sd sf sg sh sk"
+	" sl sm sn sp sq ss st sw sz tc th tl tm tn tr ts tt tw tz vl vr wk wl"
+	" wn wr ws wt xt zb zc zd zk zl zm zn zr zt zw zz ";
+
+static gboolean
+plausible_pair (char a, char b)
+{
+	char pair[5] = { ' ', g_ascii_tolower (a), g_ascii_tolower (b), ' ', 0 };
+
+	return strstr (plausible_pairs, pair) != NULL;
+}
+
 /* Made-up local parts: spammers write to addresses that do not exist,
- * such as "dqfvu" or "x7k2q9w".  Real ones are names, words and
+ * such as "dqfvu" or "x7k2q9w".  Real ones are names, words, initials and
  * separators.  Conservative on purpose: better to miss one than to call
- * "smith" random. */
+ * "schmidt" random. */
 gboolean
 bs_score_local_part_is_random (const char *address)
 {
 	const char *at = address != NULL ? strrchr (address, '@') : NULL;
-	gsize len, i, letters = 0, digits = 0, vowels = 0, run = 0, max_run = 0;
+	gsize len, i, letters = 0, digits = 0, vowels = 0, odd = 0;
 	gsize switches = 0;
 
 	if (at == NULL)
@@ -173,15 +193,10 @@ bs_score_local_part_is_random (const char *address)
 
 		if (g_ascii_isalpha (c)) {
 			letters++;
-			if (is_vowel (c)) {
+			if (is_vowel (c))
 				vowels++;
-				run = 0;
-			} else if (++run > max_run) {
-				max_run = run;
-			}
 		} else if (g_ascii_isdigit (c)) {
 			digits++;
-			run = 0;
 		} else {
 			/* Separators mean a name: john.smith, j-doe. */
 			return FALSE;
@@ -189,12 +204,20 @@ bs_score_local_part_is_random (const char *address)
 		if (i > 0 && g_ascii_isdigit (c) != g_ascii_isdigit (address[i - 1]))
 			switches++;
 	}
-	if (letters >= 5 && digits == 0 && (vowels * 5 < letters || max_run >= 5))
-		return TRUE;
 	/* Letters and digits shuffled: a7k3m9 */
 	if (letters >= 3 && digits >= 2 && switches >= 4)
 		return TRUE;
-	return FALSE;
+	if (digits > 0)
+		return FALSE;
+	if (vowels == 0)
+		return TRUE;
+	/* The first pair may be an initial and a name: jsmith, kbrown. */
+	for (i = 2; i < len; i++) {
+		if (!is_vowel (address[i - 1]) && !is_vowel (address[i])
+		    && !plausible_pair (address[i - 1], address[i]))
+			odd++;
+	}
+	return odd >= 2 || (odd == 1 && vowels * 4 < len);
 }
 
 static gboolean
@@ -321,6 +344,10 @@ test_top_hop (Scorer *s, const BsOriginal *o, const BsHop *top)
 	gboolean literal, bareword;
 
 	if (top == NULL)
+		return;
+	/* A mail client submitting with a login greets with whatever it
+	 * likes from wherever it is: only a relay's greeting tells. */
+	if (top->authenticated)
 		return;
 	literal = top->helo != NULL && (top->helo[0] == '['
 	    || g_inet_address_new_from_string (top->helo) != NULL);
