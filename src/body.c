@@ -53,8 +53,14 @@ bs_body_html_to_text (const char *html, gsize len)
 				g_string_append_c (out, '\n');
 			else if (g_ascii_strncasecmp (p, "<a ", 3) == 0) {
 				/* Keep link targets: rules count links. */
-				const char *href = g_strstr_len (p,
-				    close - p, "href=");
+				const char *href = NULL;
+				const char *h;
+
+				/* HREF in any case, as HTML allows */
+				for (h = p; h + 5 <= close && href == NULL; h++) {
+					if (g_ascii_strncasecmp (h, "href=", 5) == 0)
+						href = h;
+				}
 
 				if (href != NULL) {
 					const char *v = href + 5;

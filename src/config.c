@@ -187,6 +187,33 @@ get_value (GKeyFile *kf, const char *contents, const char *path,
 	return TRUE;
 }
 
+/* The first line of a key file that is neither blank, a comment, a
+ * [group] nor a key=value pair; 0 when there is none. */
+static guint
+syntax_error_line (const char *contents, gsize len)
+{
+	const char *p = contents, *end = contents + len;
+	guint line = 0;
+
+	while (p < end) {
+		const char *nl = memchr (p, '\n', (gsize) (end - p));
+		const char *e = nl != NULL ? nl : end;
+		const char *q = p;
+
+		line++;
+		while (q < e && g_ascii_isspace (*q))
+			q++;
+		if (q < e && *q != '#' && *q != '[' && memchr (q, '=',
+		    (gsize) (e - q)) == NULL)
+			return line;
+		if (q < e && *q == '[' && (e[-1] != ']' && !(e - q >= 2
+		    && e[-1] == '\r' && e[-2] == ']')))
+			return line;
+		p = e + (nl != NULL ? 1 : 0);
+	}
+	return 0;
+}
+
 gboolean
 bs_config_load_file (BsConfig *config, const char *path, GError **error)
 {
@@ -207,8 +234,18 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	}
 	if (!g_key_file_load_from_data (kf, contents, len, G_KEY_FILE_NONE,
 	    &local)) {
-		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_SYNTAX,
-		    "%s: %s", path, local->message);
+		guint line = syntax_error_line (contents, len);
+
+		/* GKeyFile names no line; the first that is no group, key
+		 * or comment is the one it means, most of the time. */
+		if (line > 0)
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_SYNTAX, "%s:%u: %s", path, line,
+			    local->message);
+		else
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_SYNTAX, "%s: %s", path,
+			    local->message);
 		return FALSE;
 	}
 	groups = g_key_file_get_groups (kf, NULL);

@@ -87,6 +87,20 @@ bs_identity_add_address (BsIdentity *id, const char *spec, GError **error)
 	return TRUE;
 }
 
+/* Is what follows a "/" (if anything) a length GLib can take? */
+static gboolean
+mask_length_ok (const char *spec)
+{
+	const char *slash = strchr (spec, '/');
+	gsize digits;
+
+	if (slash == NULL)
+		return TRUE;
+	digits = strspn (slash + 1, "0123456789");
+	return digits > 0 && digits <= 3 && slash[1 + digits] == '\0'
+	    && g_ascii_strtoull (slash + 1, NULL, 10) <= 128;
+}
+
 gboolean
 bs_identity_add_relay (BsIdentity *id, const char *spec, GError **error)
 {
@@ -102,8 +116,11 @@ bs_identity_add_relay (BsIdentity *id, const char *spec, GError **error)
 	relay = g_new0 (BsRelay, 1);
 	relay->spec = g_strdup (lower);
 	/* Anything with a digit-or-colon shape is tried as an address or
-	 * mask first; GLib knows IPv4, IPv6 and CIDR. */
-	relay->mask = g_inet_address_mask_new_from_string (lower, NULL);
+	 * mask first; GLib knows IPv4, IPv6 and CIDR.  A length over 128
+	 * makes GLib warn instead of failing: refuse it first. */
+	if (mask_length_ok (lower))
+		relay->mask = g_inet_address_mask_new_from_string (lower,
+		    NULL);
 	if (relay->mask == NULL) {
 		gboolean is_glob = strpbrk (lower, "*?") != NULL;
 

@@ -17,8 +17,9 @@ bs_input_free (BsInput *input)
 	if (input == NULL)
 		return;
 	g_free (input->name);
-	g_clear_pointer (&input->raw, g_bytes_unref);
+	/* The message reads from raw: drop it first. */
 	g_clear_object (&input->message);
+	g_clear_pointer (&input->raw, g_bytes_unref);
 	g_free (input);
 }
 
@@ -116,10 +117,9 @@ count_warning (gint64 offset, GMimeParserWarning errcode, const char *item,
 	(*warnings)++;
 }
 
-GMimeMessage *
-bs_input_parse_bytes (const char *data, gsize len, guint *warnings)
+static GMimeMessage *
+parse_stream (GMimeStream *stream, guint *warnings)
 {
-	g_autoptr(GMimeStream) stream = NULL;
 	g_autoptr(GMimeParser) parser = NULL;
 	GMimeParserOptions *options;
 	GMimeMessage *message;
@@ -127,7 +127,6 @@ bs_input_parse_bytes (const char *data, gsize len, guint *warnings)
 
 	if (warnings == NULL)
 		warnings = &dummy;
-	stream = g_mime_stream_mem_new_with_buffer (data, len);
 	parser = g_mime_parser_new_with_stream (stream);
 	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
 	options = g_mime_parser_options_new ();
@@ -136,6 +135,146 @@ bs_input_parse_bytes (const char *data, gsize len, guint *warnings)
 	message = g_mime_parser_construct_message (parser, options);
 	g_mime_parser_options_free (options);
 	return message;
+}
+
+/* Does the line [p, p + l) start a header field: a name of printable
+ * ASCII without ':', optional blanks, then ':'? */
+static gboolean
+is_field_start (const guint8 *p, gsize l)
+{
+	gsize i = 0;
+
+	while (i < l && p[i] > ' ' && p[i] <= '~' && p[i] != ':')
+		i++;
+	if (i == 0)
+		return FALSE;
+	while (i < l && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < l && p[i] == ':';
+}
+
+/* A closing delimiter ("--boundary--"), which opens no part. */
+static gboolean
+is_closing (const guint8 *p, gsize l)
+{
+	while (l > 0 && (p[l - 1] == '\n' || p[l - 1] == '\r'
+	    || p[l - 1] == ' ' || p[l - 1] == '\t'))
+		l--;
+	return l >= 4 && p[l - 1] == '-' && p[l - 2] == '-';
+}
+
+static gboolean
+contains_ci (const guint8 *p, gsize l, const char *needle)
+{
+	gsize n = strlen (needle), i;
+
+	for (i = 0; i + n <= l; i++) {
+		if (g_ascii_strncasecmp ((const char *) p + i, needle, n) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Checks the BS_INPUT_MAX_* limits in one pass over the raw bytes, without
+ * allocating, where GMime would find headers: at the top, after a line
+ * that starts with "--" (a boundary), and in the block after a header
+ * block that names a message/ type or no Content-Type at all (an attached
+ * message, or a digest's part).  Body text elsewhere is not counted.
+ * Returns: (nullable) which limit the message exceeds, for the log. */
+static const char *
+check_structure (const guint8 *data, gsize len)
+{
+	guint parts = 0, headers = 0;
+	gsize field = 0;	/* bytes of the field being read, 0: none */
+	gboolean in_header = TRUE;	/* in a header block */
+	gboolean next_header = FALSE;	/* the block after it is one too */
+	gboolean has_type = FALSE;	/* the block had a Content-Type */
+	gsize pos = 0;
+
+	while (pos < len) {
+		const guint8 *p = data + pos;
+		const guint8 *nl = memchr (p, '\n', len - pos);
+		gsize l = nl != NULL ? (gsize) (nl - p) + 1 : len - pos;
+		gboolean blank = l == 1 || (l == 2 && p[0] == '\r');
+
+		if (l >= 2 && p[0] == '-' && p[1] == '-') {
+			if (!is_closing (p, l) && ++parts > BS_INPUT_MAX_PARTS)
+				return "more than BS_INPUT_MAX_PARTS parts";
+			in_header = TRUE;
+			has_type = FALSE;
+			next_header = FALSE;
+			field = 0;
+		} else if (blank) {
+			/* A header block ends; an attached message's own
+			 * header block may follow. */
+			if (in_header)
+				next_header = next_header || !has_type;
+			in_header = in_header && next_header;
+			next_header = FALSE;
+			has_type = FALSE;
+			field = 0;
+		} else if (!in_header) {
+			/* body text */
+		} else if (field > 0 && (p[0] == ' ' || p[0] == '\t')) {
+			field += l;
+		} else if (is_field_start (p, l)) {
+			if (++headers > BS_INPUT_MAX_HEADERS)
+				return "more than BS_INPUT_MAX_HEADERS header "
+				    "fields";
+			field = l;
+			if (g_ascii_strncasecmp ((const char *) p,
+			    "Content-Type", 12) == 0)
+				has_type = TRUE;
+		} else {
+			field = 0;
+		}
+		if (in_header && field > 0 && contains_ci (p, MIN (l, 256),
+		    "message/"))
+			next_header = TRUE;
+		if (field > BS_INPUT_MAX_FIELD)
+			return "a header field longer than BS_INPUT_MAX_FIELD";
+		pos += l;
+	}
+	return NULL;
+}
+
+GMimeMessage *
+bs_input_parse_bytes (const char *data, gsize len, guint *warnings)
+{
+	g_autoptr(GMimeStream) stream = NULL;
+	const char *why = check_structure ((const guint8 *) data, len);
+
+	if (why != NULL) {
+		g_debug ("not parsed: %s", why);
+		return NULL;
+	}
+	stream = g_mime_stream_mem_new_with_buffer (data, len);
+	return parse_stream (stream, warnings);
+}
+
+static void
+unwrap (gpointer data)
+{
+	GByteArray *wrap = data;
+
+	(void) g_byte_array_steal (wrap, NULL);	/* not ours to free */
+	g_byte_array_unref (wrap);
+}
+
+/* A stream over data without copying it: GMime's parts keep referring to
+ * their parser's stream, so a copy (g_mime_stream_mem_new_with_buffer)
+ * doubled the memory a large message takes.  data must outlive every
+ * object made from the stream: BsInput keeps both. */
+static GMimeStream *
+borrow_stream (const guint8 *data, gsize len)
+{
+	GByteArray *wrap = g_byte_array_new_take ((guint8 *) data, len);
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array (wrap);
+
+	g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
+	g_object_set_data_full (G_OBJECT (stream), "bs-borrowed", wrap,
+	    unwrap);
+	return stream;
 }
 
 /* Bare-CR mail: GMime only knows LF and CRLF line ends. */
@@ -154,8 +293,14 @@ bs_input_parse (BsInput *input)
 	gsize len;
 	const guint8 *data = g_bytes_get_data (input->raw, &len);
 	g_autofree guint8 *copy = NULL;
+	g_autoptr(GMimeStream) stream = NULL;
 	gsize skip = 0;
+	const char *why;
 
+	/* An empty GBytes may hold NULL, and NULL + 0 is undefined in C
+	 * (found by fuzz-classify, tests/data/crashers/empty.eml). */
+	if (data == NULL)
+		data = (const guint8 *) "";
 	if (len > 0 && is_bare_cr (data, len)) {
 		gsize i;
 
@@ -174,7 +319,17 @@ bs_input_parse (BsInput *input)
 		skip = nl != NULL ? (gsize) (nl - data) + 1 : len;
 	}
 	g_clear_object (&input->message);
-	input->message = bs_input_parse_bytes ((const char *) data + skip,
-	    len - skip, &input->parser_warnings);
+	input->refused = NULL;
+	why = check_structure (data + skip, len - skip);
+	if (why != NULL) {
+		g_debug ("%s: not parsed: %s", input->name, why);
+		input->refused = "too-complex";
+		return FALSE;
+	}
+	stream = borrow_stream (data + skip, len - skip);
+	input->message = parse_stream (stream, &input->parser_warnings);
+	if (input->message != NULL && copy != NULL)
+		g_object_set_data_full (G_OBJECT (input->message), "bs-copy",
+		    g_steal_pointer (&copy), g_free);
 	return input->message != NULL;
 }

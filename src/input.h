@@ -11,12 +11,24 @@ typedef enum {
 	BS_INPUT_ERROR_READ,	/* read failed part-way */
 } BsInputError;
 
+/* Structure past which a message is not parsed, checked on the raw bytes
+ * before GMime sees them (bs_input_parse: reason "too-complex").  GMime
+ * builds an object of about 1 KiB per part and 0.5 KiB per header field,
+ * and decodes a field word by word at some 60 bytes per byte, so these
+ * bound what a hostile message makes it allocate.  GMime itself stops
+ * nesting at 1024 levels (deeper parts stay leaves). */
+#define BS_INPUT_MAX_PARTS 20000	/* lines that open a MIME part */
+#define BS_INPUT_MAX_HEADERS 50000	/* header fields, all parts together */
+#define BS_INPUT_MAX_FIELD (256 * 1024)	/* bytes of one field, all its lines */
+
 typedef struct {
 	char *name;		/* file name, or "-" for stdin */
 	GBytes *raw;		/* what was read: all of it, or max_size + 1
 				 * bytes when the message is larger */
 	gboolean too_large;	/* raw is only a prefix; the rest is unread */
 	GMimeMessage *message;	/* after bs_input_parse, or NULL */
+	const char *refused;	/* static: why bs_input_parse did not parse
+				 * ("too-complex"), or NULL */
 	guint parser_warnings;
 } BsInput;
 
@@ -37,10 +49,11 @@ gboolean bs_input_drain (int fd, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Parses input->raw into input->message.  Bare-CR mail and a leading mbox
  * "From " line are normalised in a private copy first; raw is untouched.
- * Returns FALSE when GMime finds no message at all. */
+ * Returns FALSE when GMime finds no message at all, or when the message
+ * exceeds a BS_INPUT_MAX_* limit (input->refused says so). */
 gboolean bs_input_parse (BsInput *input);
 
 /* Parses bytes (for instance an original quoted inline) as a message.
- * Returns: (transfer full) (nullable) */
+ * Returns: (transfer full) (nullable) NULL also past a BS_INPUT_MAX_* limit */
 GMimeMessage *bs_input_parse_bytes (const char *data, gsize len,
     guint *warnings);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build-config.h"
@@ -200,15 +201,18 @@ classify_input (Run *run, BsInput *input, int in_fd)
 	}
 	if (!bs_input_parse (input)) {
 		/* GMime finds a message in nearly anything; this is for what
-		 * it cannot.  Not a bounce we can see, so not backscatter. */
+		 * it cannot, and for what is past the input limits.  Not a
+		 * bounce we can see, so not backscatter. */
+		const char *why = input->refused != NULL ? input->refused :
+		    "parse-error";
+
 		g_debug ("%s: no message could be parsed", name);
 		if (run->mode == MODE_FILTER) {
-			g_autofree char *v = bs_report_header_unknown (
-			    "parse-error");
+			g_autofree char *v = bs_report_header_unknown (why);
 
 			filter_out (run, input, in_fd, v);
 		} else if (run->mode == MODE_JSON) {
-			emit (run, bs_report_json_unknown (name, "parse-error",
+			emit (run, bs_report_json_unknown (name, why,
 			    run->config->threshold), TRUE);
 		}
 		return;
@@ -258,6 +262,7 @@ process_file (Run *run, const char *path)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(BsInput) input = NULL;
+	struct stat st;
 	int fd = -1;
 
 	/* Filter mode passes a too-large file through in constant memory,
@@ -269,6 +274,14 @@ process_file (Run *run, const char *path)
 
 			complain ("%s: cannot open: %s", path, g_strerror (saved));
 			run->open_failed = TRUE;
+			return;
+		}
+		/* As bs_input_read_file() does: a directory opens but is no
+		 * message, so it is the same 66 in every mode. */
+		if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode)) {
+			complain ("%s: is a directory, not a message", path);
+			run->open_failed = TRUE;
+			close (fd);
 			return;
 		}
 		input = bs_input_read_fd (fd, path, run->config->max_size,
@@ -365,6 +378,12 @@ load_settings (Run *run, guint n_files)
 		complain ("%s", error->message);
 		return EXIT_CONFIG;
 	}
+	/* Built-in patterns compile on first use; --check-config compiles
+	 * them all. */
+	if (opt_check_config && !bs_rules_compile_all (run->rules, &error)) {
+		complain ("%s", error->message);
+		return EXIT_CONFIG;
+	}
 	for (name = bs_score_code_tests (); *name != NULL; name++) {
 		if (bs_rules_get_test (run->rules, *name) == NULL) {
 			complain ("%s: no [test %s] group in any rule file",
@@ -424,8 +443,11 @@ main (int argc, char **argv)
 	    opt_explain ? MODE_EXPLAIN : MODE_VERDICT;
 
 	/* A closed output pipe is a write error (exit 75), not a silent
-	 * death by signal that the MDA cannot tell from a crash. */
+	 * death by signal that the MDA cannot tell from a crash.  The same
+	 * for output over a file size limit (ulimit -f): write(2) then fails
+	 * with EFBIG instead. */
 	signal (SIGPIPE, SIG_IGN);
+	signal (SIGXFSZ, SIG_IGN);
 	g_mime_init ();
 	status = load_settings (&run, n_files);
 	if (status == 0 && opt_check_config) {

@@ -142,9 +142,12 @@ scan_body_part (GMimeObject *part, gpointer user_data)
 
 	if (attachment || !g_mime_content_type_is_type (ct, "text", "*")) {
 		if (scan->original->attachments->len < BS_ORIGINAL_MAX_ATTACHMENTS)
+			/* g_mime_content_type_get_mime_type is (transfer
+			 * full): no g_strdup, which leaked it (found by
+			 * fuzz-classify, tests/data/crashers). */
 			g_ptr_array_add (scan->original->attachments,
-			    g_strdup (filename != NULL ? filename :
-			    g_mime_content_type_get_mime_type (ct)));
+			    filename != NULL ? g_strdup (filename) :
+			    g_mime_content_type_get_mime_type (ct));
 		return TRUE;
 	}
 	if (g_mime_content_type_is_type (ct, "text", "html"))

@@ -64,6 +64,9 @@ strip_ip (const char *s)
 	p = t;
 	if (*p == '[' || *p == '(')
 		p++;
+	/* "[192.0.2.1]:4444" (Exim with port logging): the port goes */
+	if (strchr (p, ']') != NULL)
+		*strchr (p, ']') = '\0';
 	len = strlen (p);
 	while (len > 0 && (p[len - 1] == ']' || p[len - 1] == ')'
 	    || p[len - 1] == ',' || p[len - 1] == ';'))
@@ -97,12 +100,9 @@ bs_hop_parse (const char *value)
 	    || strstr (lower, "(authenticated") != NULL;
 	by = strstr (lower, " by ");
 	if (g_str_has_prefix (lower, "by "))
-		by = lower - 1;
-	if (by != NULL) {
-		g_autofree char *b = token (by + 4, "();");
-
-		hop->by = g_steal_pointer (&b);
-	}
+		hop->by = token (lower + 3, "();");
+	else if (by != NULL)
+		hop->by = token (by + 4, "();");
 	p = lower;
 	while (*p == ' ')
 		p++;
@@ -170,6 +170,10 @@ bs_hop_parse (const char *value)
 			}
 		}
 	}
+	/* Exim's "from [192.0.2.1] (helo=x)": the address comes first when
+	 * the server found no name for it. */
+	if (hop->ip == NULL && first != NULL && first[0] == '[')
+		hop->ip = strip_ip (first);
 	/* "from [192.0.2.1] (HELO x)": a bracketed first word is the
 	 * client's address, and the server found no name for it. */
 	if (hop->rdns != NULL && (hop->rdns[0] == '[' || is_ip (hop->rdns))) {
@@ -198,6 +202,10 @@ bs_ip_is_internal (const char *ip)
 	a = g_inet_address_new_from_string (ip);
 	if (a == NULL)
 		return FALSE;
+	/* GLib's site-local is fec0::/10 only; RFC 4193 is fc00::/7. */
+	if (g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV6
+	    && (g_inet_address_to_bytes (a)[0] & 0xfe) == 0xfc)
+		return TRUE;
 	return g_inet_address_get_is_loopback (a)
 	    || g_inet_address_get_is_site_local (a)
 	    || g_inet_address_get_is_link_local (a);

@@ -11,10 +11,16 @@
 
 struct BsRegex {
 	pcre2_code *code;
-	pcre2_match_data *match_data;
+	uint32_t pairs;		/* ovector pairs a match needs */
 };
 
 static pcre2_match_context *match_context;
+/* One match data for every pattern: pcre2_match keeps its backtracking
+ * frames (20 KiB at least) in the match data, and one per pattern made a
+ * single message allocate and fault in megabytes for hundreds of patterns
+ * that each match once.  Grown to the largest capture count seen. */
+static pcre2_match_data *match_data;
+static uint32_t match_data_pairs;
 static guint limit_hits;
 static guint32 match_limit = BS_REGEX_MATCH_LIMIT;
 static guint32 heap_limit = BS_REGEX_HEAP_LIMIT_KIB;
@@ -49,6 +55,15 @@ bs_regex_limit_hits (void)
 	return limit_hits;
 }
 
+static uint32_t
+capture_pairs (const pcre2_code *code)
+{
+	uint32_t n = 0;
+
+	pcre2_pattern_info (code, PCRE2_INFO_CAPTURECOUNT, &n);
+	return n + 1;
+}
+
 BsRegex *
 bs_regex_new (const char *pattern, BsRegexFlags flags, GError **error)
 {
@@ -79,13 +94,79 @@ bs_regex_new (const char *pattern, BsRegexFlags flags, GError **error)
 		g_free (re);
 		return NULL;
 	}
-	re->match_data = pcre2_match_data_create_from_pattern (re->code, NULL);
+	re->pairs = capture_pairs (re->code);
 	return re;
+}
+
+guint8 *
+bs_regex_encode (const char *const *patterns, guint n, BsRegexFlags flags,
+    gsize *len, GError **error)
+{
+	g_autofree pcre2_code **codes = g_new0 (pcre2_code *, n + 1);
+	uint8_t *bytes = NULL;
+	PCRE2_SIZE size = 0;
+	guint8 *out = NULL;
+	int32_t rc;
+	guint i;
+
+	for (i = 0; i < n; i++) {
+		BsRegex *re = bs_regex_new (patterns[i], flags, error);
+
+		if (re == NULL)
+			goto out;
+		codes[i] = re->code;
+		g_free (re);
+	}
+	rc = pcre2_serialize_encode ((const pcre2_code **) codes, (int32_t) n,
+	    &bytes, &size, NULL);
+	if (rc < 0) {
+		PCRE2_UCHAR message[256];
+
+		pcre2_get_error_message (rc, message, sizeof message);
+		g_set_error (error, BS_REGEX_ERROR, BS_REGEX_ERROR_COMPILE,
+		    "%s", (const char *) message);
+		goto out;
+	}
+	out = g_memdup2 (bytes, size);
+	*len = size;
+	pcre2_serialize_free (bytes);
+out:
+	for (i = 0; i < n; i++)
+		pcre2_code_free (codes[i]);
+	return out;
+}
+
+gboolean
+bs_regex_decode (const guint8 *data, gsize len, guint n, BsRegex **out)
+{
+	g_autofree pcre2_code **codes = g_new0 (pcre2_code *, n + 1);
+	guint i;
+
+	if (len < 12 || n == 0
+	    || pcre2_serialize_get_number_of_codes (data) != (int32_t) n
+	    || pcre2_serialize_decode (codes, (int32_t) n, data, NULL)
+	    != (int32_t) n)
+		return FALSE;
+	for (i = 0; i < n; i++) {
+		out[i] = g_new0 (BsRegex, 1);
+		out[i]->code = codes[i];
+		out[i]->pairs = capture_pairs (codes[i]);
+	}
+	return TRUE;
 }
 
 gboolean
 bs_regex_jit (BsRegex *re)
 {
+	static int off = -1;
+
+	/* JIT code reads up to 15 bytes past the subject with vector loads
+	 * (harmless: within the page), which valgrind reports as errors;
+	 * tests/valgrind-wrap.sh sets this to run interpreted. */
+	if (off < 0)
+		off = g_getenv ("BACKSCATTER_CHECK_NO_JIT") != NULL;
+	if (off)
+		return FALSE;
 	return pcre2_jit_compile (re->code, PCRE2_JIT_COMPLETE) == 0;
 }
 
@@ -94,7 +175,6 @@ bs_regex_free (BsRegex *re)
 {
 	if (re == NULL)
 		return;
-	pcre2_match_data_free (re->match_data);
 	pcre2_code_free (re->code);
 	g_free (re);
 }
@@ -108,8 +188,13 @@ bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
 
 	if (subject == NULL || offset > len)
 		return FALSE;
+	if (re->pairs > match_data_pairs) {
+		pcre2_match_data_free (match_data);
+		match_data_pairs = MAX (re->pairs, 16);
+		match_data = pcre2_match_data_create (match_data_pairs, NULL);
+	}
 	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, 0,
-	    re->match_data, shared_match_context ());
+	    match_data, shared_match_context ());
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT
 		    || rc == PCRE2_ERROR_DEPTHLIMIT) {
@@ -121,7 +206,7 @@ bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
 	}
 	if (m == NULL)
 		return TRUE;
-	ovector = pcre2_get_ovector_pointer (re->match_data);
+	ovector = pcre2_get_ovector_pointer (match_data);
 	m->start = ovector[0];
 	m->end = ovector[1];
 	m->group_start = -1;

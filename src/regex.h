@@ -1,8 +1,10 @@
 /* regex.h: compiled PCRE2 patterns behind an opaque type.
  *
- * Only regex.c sees pcre2.h.  Patterns are compiled once when the rules
- * load; matching never allocates and gives up quietly (no match) when the
- * match or heap limit is hit, so hostile mail cannot make us hang.
+ * Only regex.c sees pcre2.h.  Each pattern is compiled once per process:
+ * rule files when they load, built-in rules by decoding what PCRE2 compiled
+ * at build time, on first use.  Matching shares one match data (grown once)
+ * and gives up quietly (no match) when the match or heap limit is hit, so
+ * hostile mail cannot make us hang.
  */
 #pragma once
 
@@ -34,6 +36,17 @@ typedef struct {
 BsRegex *bs_regex_new (const char *pattern, BsRegexFlags flags,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void bs_regex_free (BsRegex *re);
+
+/* Build time: compile patterns[0..n) with flags and write them, with the
+ * character tables, as one block of bytes for bs_regex_decode.
+ * Returns: (transfer full) the block, or NULL with error set. */
+guint8 *bs_regex_encode (const char *const *patterns, guint n,
+    BsRegexFlags flags, gsize *len, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Run time: the n compiled patterns of a block from bs_regex_encode, into
+ * out[0..n).  Fails (FALSE, out untouched) when the block was made by
+ * another PCRE2 version or build, so the caller compiles instead. */
+gboolean bs_regex_decode (const guint8 *data, gsize len, guint n,
+    BsRegex **out);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsRegex, bs_regex_free)
 
 /* Compile to machine code; a failure is not an error (we run interpreted). */

@@ -24,8 +24,13 @@ alternative_free (gpointer data)
 {
 	BsAlternative *alt = data;
 
+	guint i;
+
 	g_free (alt->key);
-	bs_regex_free (alt->re);
+	g_free (alt->pattern_copy);
+	for (i = 0; i < alt->n_parts; i++)
+		bs_regex_free (alt->parts[i]);
+	g_free (alt->parts);
 	g_free (alt);
 }
 
@@ -52,6 +57,86 @@ bs_rules_free (BsRules *rules)
 	g_ptr_array_unref (rules->set_order);
 	g_ptr_array_unref (rules->test_order);
 	g_free (rules);
+}
+
+/* Both loaders build rules from a BsRuleSpec: embed-rules.py at build time
+ * for the built-in rules, load_group at run time for files.  copy: the
+ * spec's strings do not outlive the call. */
+static BsRule *
+rule_new (const BsRuleSpec *spec, gboolean copy, gboolean jit)
+{
+	BsRule *rule = g_new0 (BsRule, 1);
+	guint i;
+
+	rule->name = g_strdup (spec->name);
+	rule->description = g_strdup (spec->description);
+	rule->target = g_strdup (spec->target);
+	rule->origin = g_strdup (spec->origin);
+	rule->weight = spec->weight;
+	rule->is_test = spec->is_test;
+	rule->alternatives = g_ptr_array_new_full (spec->n_alternatives,
+	    alternative_free);
+	for (i = 0; i < spec->n_alternatives; i++) {
+		const BsRuleSpecAlt *sa = &spec->alternatives[i];
+		BsAlternative *alt;
+
+		/* The further branches of the alternative before. */
+		if (i > 0 && strcmp (sa->key, sa[-1].key) == 0) {
+			alt = g_ptr_array_index (rule->alternatives,
+			    rule->alternatives->len - 1);
+			alt->n_parts++;
+			continue;
+		}
+		alt = g_new0 (BsAlternative, 1);
+		alt->key = g_strdup (sa->key);
+		alt->n_parts = 1;
+		if (copy)
+			alt->pattern_copy = g_strdup (sa->pattern);
+		else
+			alt->spec_parts = sa;
+		alt->flags = BS_REGEX_CASELESS | BS_REGEX_MULTILINE;
+		if (!spec->bytes)
+			alt->flags |= BS_REGEX_UTF8;
+		alt->jit = jit;
+		g_ptr_array_add (rule->alternatives, alt);
+	}
+	for (i = 0; i < rule->alternatives->len; i++) {
+		BsAlternative *alt = rule->alternatives->pdata[i];
+
+		alt->parts = g_new0 (BsRegex *, alt->n_parts);
+	}
+	return rule;
+}
+
+static void
+alternative_set (BsAlternative *alt, guint i, BsRegex *re)
+{
+	alt->parts[i] = re;
+	alt->re = alt->parts[0];
+	if (alt->jit && !bs_regex_jit (re))
+		g_debug ("%s: no JIT, matching interpreted", alt->key);
+}
+
+static gboolean
+alternative_compile (BsAlternative *alt, GError **error)
+{
+	guint i;
+
+	for (i = 0; i < alt->n_parts; i++) {
+		const char *pattern = alt->spec_parts != NULL ?
+		    alt->spec_parts[i].pattern : alt->pattern_copy;
+		BsRegex *re;
+
+		if (alt->parts[i] != NULL)
+			continue;
+		re = bs_regex_new (pattern, alt->flags, error);
+		if (re == NULL) {
+			alt->broken = TRUE;
+			return FALSE;
+		}
+		alternative_set (alt, i, re);
+	}
+	return TRUE;
 }
 
 /* GKeyFile does not say where a key is; find it ourselves so that errors
@@ -86,6 +171,37 @@ find_line (const char *contents, const char *group, const char *key)
 	return 0;
 }
 
+/* The line of every group header of a file, in one pass: find_line per
+ * group made loading quadratic. */
+static GHashTable *
+group_lines (const char *contents)
+{
+	GHashTable *lines = g_hash_table_new_full (g_str_hash, g_str_equal,
+	    g_free, NULL);
+	const char *p = contents;
+	guint n;
+
+	for (n = 1; p != NULL && *p != '\0'; n++) {
+		const char *eol = strchr (p, '\n');
+		const char *close;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		close = *p == '[' ? strchr (p, ']') : NULL;
+		if (close != NULL && (eol == NULL || close < eol)) {
+			char *name = g_strndup (p + 1, (gsize) (close - p - 1));
+
+			if (g_hash_table_contains (lines, name))
+				g_free (name);
+			else
+				g_hash_table_insert (lines, name,
+				    GUINT_TO_POINTER (n));
+		}
+		p = eol != NULL ? eol + 1 : NULL;
+	}
+	return lines;
+}
+
 static gboolean
 is_meta_key (const char *key)
 {
@@ -94,21 +210,27 @@ is_meta_key (const char *key)
 
 static BsRule *
 load_group (GKeyFile *kf, const char *path, const char *contents,
-    const char *group, gboolean is_test, const char *name, gboolean jit,
-    GError **error)
+    const char *group, guint line, gboolean is_test, const char *name,
+    gboolean jit, GError **error)
 {
-	g_autoptr(GPtrArray) alternatives = NULL;
+	g_autoptr(GArray) alts = g_array_new (FALSE, TRUE,
+	    sizeof (BsRuleSpecAlt));
+	g_autoptr(GPtrArray) patterns = g_ptr_array_new_with_free_func (
+	    g_free);
 	g_auto(GStrv) keys = NULL;
 	g_autofree char *encoding = NULL;
-	BsRegexFlags flags = BS_REGEX_CASELESS | BS_REGEX_MULTILINE;
+	g_autofree char *description = NULL;
+	g_autofree char *target = NULL;
+	g_autofree char *origin = NULL;
+	BsRuleSpec spec = { NULL, NULL, NULL, NULL, 0.0, FALSE, FALSE, 0,
+	    NULL };
 	BsRule *rule;
 	gsize i;
 
-	alternatives = g_ptr_array_new_with_free_func (alternative_free);
 	encoding = g_key_file_get_string (kf, group, "encoding", NULL);
-	if (encoding == NULL || strcmp (encoding, "utf8") == 0) {
-		flags |= BS_REGEX_UTF8;
-	} else if (strcmp (encoding, "bytes") != 0) {
+	if (encoding != NULL && strcmp (encoding, "bytes") == 0) {
+		spec.bytes = TRUE;
+	} else if (encoding != NULL && strcmp (encoding, "utf8") != 0) {
 		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_SYNTAX,
 		    "%s:%u: encoding must be utf8 or bytes, not \"%s\"", path,
 		    find_line (contents, group, "encoding"), encoding);
@@ -118,9 +240,8 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 	keys = g_key_file_get_keys (kf, group, NULL, NULL);
 	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
 		g_autoptr(GError) local = NULL;
-		g_autofree char *pattern = NULL;
-		BsAlternative *alt;
-		BsRegex *re;
+		BsRuleSpecAlt alt;
+		char *pattern;
 
 		if (is_meta_key (keys[i]))
 			continue;
@@ -132,32 +253,15 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 			    local->message);
 			return NULL;
 		}
-		re = bs_regex_new (pattern, flags, &local);
-		if (re == NULL) {
-			g_set_error (error, BS_RULES_ERROR,
-			    BS_RULES_ERROR_PATTERN, "%s:%u: [%s] %s: %s", path,
-			    find_line (contents, group, keys[i]), group,
-			    keys[i], local->message);
-			return NULL;
-		}
-		if (jit && !bs_regex_jit (re))
-			g_debug ("%s: [%s] %s: no JIT, matching interpreted",
-			    path, group, keys[i]);
-		alt = g_new0 (BsAlternative, 1);
-		alt->key = g_strdup (keys[i]);
-		alt->re = re;
-		g_ptr_array_add (alternatives, alt);
+		g_ptr_array_add (patterns, pattern);
+		alt.key = keys[i];
+		alt.pattern = pattern;
+		g_array_append_val (alts, alt);
 	}
 
-	rule = g_new0 (BsRule, 1);
-	rule->name = g_strdup (name);
-	rule->is_test = is_test;
-	rule->description = g_key_file_get_string (kf, group, "description",
-	    NULL);
-	rule->target = g_key_file_get_string (kf, group, "target", NULL);
-	rule->origin = g_strdup_printf ("%s:%u", path,
-	    find_line (contents, group, NULL));
-	rule->alternatives = g_steal_pointer (&alternatives);
+	origin = g_strdup_printf ("%s:%u", path, line);
+	description = g_key_file_get_string (kf, group, "description", NULL);
+	target = g_key_file_get_string (kf, group, "target", NULL);
 	if (is_test) {
 		g_autofree char *w = g_key_file_get_string (kf, group,
 		    "weight", NULL);
@@ -166,17 +270,39 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 		if (w == NULL) {
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_SYNTAX, "%s: test %s has no weight",
-			    rule->origin, name);
-			rule_free (rule);
+			    origin, name);
 			return NULL;
 		}
 		errno = 0;
-		rule->weight = g_ascii_strtod (w, &end);
+		spec.weight = g_ascii_strtod (w, &end);
 		if (errno != 0 || end == w || *end != '\0') {
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_SYNTAX, "%s:%u: weight \"%s\" is not "
 			    "a number", path,
 			    find_line (contents, group, "weight"), w);
+			return NULL;
+		}
+	}
+	spec.name = name;
+	spec.origin = origin;
+	spec.description = description;
+	spec.target = target;
+	spec.is_test = is_test;
+	spec.n_alternatives = alts->len;
+	spec.alternatives = (const BsRuleSpecAlt *) (void *) alts->data;
+	rule = rule_new (&spec, TRUE, jit);
+
+	/* A file is compiled whole, now, so that a bad pattern is an error
+	 * with the line to fix rather than a rule that never matches. */
+	for (i = 0; i < rule->alternatives->len; i++) {
+		BsAlternative *alt = rule->alternatives->pdata[i];
+		g_autoptr(GError) local = NULL;
+
+		if (!alternative_compile (alt, &local)) {
+			g_set_error (error, BS_RULES_ERROR,
+			    BS_RULES_ERROR_PATTERN, "%s:%u: [%s] %s: %s", path,
+			    find_line (contents, group, alt->key), group,
+			    alt->key, local->message);
 			rule_free (rule);
 			return NULL;
 		}
@@ -185,11 +311,32 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 }
 
 static gboolean
+add_rule (BsRules *rules, BsRule *rule, GError **error)
+{
+	GHashTable *table = rule->is_test ? rules->tests : rules->sets;
+	const BsRule *old = g_hash_table_lookup (table, rule->name);
+
+	if (old != NULL) {
+		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_DUPLICATE,
+		    "%s: [%s %s] already defined at %s", rule->origin,
+		    rule->is_test ? "test" : "pattern", rule->name,
+		    old->origin);
+		rule_free (rule);
+		return FALSE;
+	}
+	g_ptr_array_add (rule->is_test ? rules->test_order : rules->set_order,
+	    rule);
+	g_hash_table_insert (table, rule->name, rule);
+	return TRUE;
+}
+
+static gboolean
 load_data (BsRules *rules, const char *path, const char *contents, gsize len,
     gboolean jit, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) local = NULL;
+	g_autoptr(GHashTable) lines = NULL;
 	g_auto(GStrv) groups = NULL;
 	gsize i;
 
@@ -199,12 +346,14 @@ load_data (BsRules *rules, const char *path, const char *contents, gsize len,
 		    "%s: %s", path, local->message);
 		return FALSE;
 	}
+	lines = group_lines (contents);
 	groups = g_key_file_get_groups (kf, NULL);
 	for (i = 0; groups[i] != NULL; i++) {
 		const char *group = groups[i];
+		guint line = GPOINTER_TO_UINT (g_hash_table_lookup (lines,
+		    group));
 		gboolean is_test;
 		const char *name;
-		GHashTable *table;
 		BsRule *rule;
 
 		if (g_str_has_prefix (group, "pattern ")) {
@@ -216,28 +365,13 @@ load_data (BsRules *rules, const char *path, const char *contents, gsize len,
 		} else {
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_SYNTAX, "%s:%u: group [%s] is neither "
-			    "[pattern NAME] nor [test NAME]", path,
-			    find_line (contents, group, NULL), group);
+			    "[pattern NAME] nor [test NAME]", path, line, group);
 			return FALSE;
 		}
-		table = is_test ? rules->tests : rules->sets;
-		if (g_hash_table_contains (table, name)) {
-			const BsRule *old = g_hash_table_lookup (table, name);
-
-			g_set_error (error, BS_RULES_ERROR,
-			    BS_RULES_ERROR_DUPLICATE, "%s:%u: [%s] already "
-			    "defined at %s", path,
-			    find_line (contents, group, NULL), group,
-			    old->origin);
+		rule = load_group (kf, path, contents, group, line, is_test,
+		    name, jit, error);
+		if (rule == NULL || !add_rule (rules, rule, error))
 			return FALSE;
-		}
-		rule = load_group (kf, path, contents, group, is_test, name,
-		    jit, error);
-		if (rule == NULL)
-			return FALSE;
-		g_ptr_array_add (is_test ? rules->test_order :
-		    rules->set_order, rule);
-		g_hash_table_insert (table, rule->name, rule);
 	}
 	return TRUE;
 }
@@ -258,17 +392,51 @@ BsRules *
 bs_rules_load_builtin (gboolean jit, GError **error)
 {
 	g_autoptr(BsRules) rules = rules_new ();
-	const BsRuleFile *file;
+	const BsRuleSpec *spec;
 
-	for (file = bs_builtin_rules; file->name != NULL; file++) {
-		g_autofree char *path = g_strdup_printf ("(built-in) %s",
-		    file->name);
+	guint i;
 
-		if (!load_data (rules, path, file->contents, file->len, jit,
-		    error))
+	for (spec = bs_builtin_rules, i = 0; spec->name != NULL; spec++, i++) {
+		BsRule *rule = rule_new (spec, FALSE, jit);
+
+		if (bs_builtin_code[i].data != NULL)
+			rule->code = &bs_builtin_code[i];
+		if (!add_rule (rules, rule, error))
 			return NULL;
 	}
 	return g_steal_pointer (&rules);
+}
+
+static gboolean
+compile_rules (GPtrArray *order, GError **error)
+{
+	guint i, j;
+
+	for (i = 0; i < order->len; i++) {
+		const BsRule *rule = order->pdata[i];
+
+		for (j = 0; j < rule->alternatives->len; j++) {
+			BsAlternative *alt = rule->alternatives->pdata[j];
+			g_autoptr(GError) local = NULL;
+
+			if (!alternative_compile (alt, &local)) {
+				g_set_error (error, BS_RULES_ERROR,
+				    BS_RULES_ERROR_PATTERN, "%s: [%s %s] %s: %s",
+				    rule->origin, rule->is_test ? "test" :
+				    "pattern", rule->name, alt->key,
+				    local->message);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+gboolean
+bs_rules_compile_all (BsRules *rules, GError **error)
+{
+	return compile_rules (rules->set_order, error)
+	    && compile_rules (rules->test_order, error);
 }
 
 static int
@@ -370,32 +538,82 @@ bs_rules_weight (const BsRules *rules, const char *name)
 	return rule != NULL ? rule->weight : 0.0;
 }
 
+/* First use of a built-in rule: decode the alternatives that were compiled
+ * at build time.  When the block does not decode (another PCRE2), each
+ * alternative compiles on its own instead. */
+static void
+rule_decode (const BsRule *rule)
+{
+	g_autofree BsRegex **re = NULL;
+	guint n = 0;
+	guint i, j, k;
+
+	for (i = 0; i < rule->alternatives->len; i++)
+		n += ((BsAlternative *) rule->alternatives->pdata[i])->n_parts;
+	re = g_new0 (BsRegex *, n);
+	if (!bs_regex_decode (rule->code->data, rule->code->len, n, re)) {
+		g_debug ("%s: [%s] compiled patterns do not fit this PCRE2, "
+		    "compiling", rule->origin, rule->name);
+		return;
+	}
+	for (i = 0, k = 0; i < rule->alternatives->len; i++) {
+		BsAlternative *alt = rule->alternatives->pdata[i];
+
+		for (j = 0; j < alt->n_parts; j++, k++) {
+			if (alt->parts[j] != NULL)
+				bs_regex_free (re[k]);
+			else
+				alternative_set (alt, j, re[k]);
+		}
+	}
+}
+
 gboolean
 bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
     const char *group, BsRuleMatch *m)
 {
 	gboolean found = FALSE;
-	guint i;
+	guint i, j;
 
 	if (rule == NULL || text == NULL)
 		return FALSE;
+	if (rule->code != NULL) {
+		rule_decode (rule);
+		((BsRule *) rule)->code = NULL;		/* once */
+	}
 	for (i = 0; i < rule->alternatives->len; i++) {
-		const BsAlternative *alt = rule->alternatives->pdata[i];
+		BsAlternative *alt = rule->alternatives->pdata[i];
 		BsMatch bm;
 
-		if (!bs_regex_match (alt->re, text, len, offset, group, &bm))
+		/* Built-in patterns compile on first use.  They were checked at
+		 * build time and by the test suite, so a failure here is a bug:
+		 * say so once and let the alternative never match. */
+		if (alt->parts[alt->n_parts - 1] == NULL && !alt->broken) {
+			g_autoptr(GError) local = NULL;
+
+			if (!alternative_compile (alt, &local))
+				g_warning ("%s: [%s] %s: %s", rule->origin,
+				    rule->name, alt->key, local->message);
+		}
+		if (alt->broken)
 			continue;
-		if (m == NULL)
-			return TRUE;
-		/* Earliest match wins, so that iterating callers see every
-		 * match in text order whichever alternative found it. */
-		if (!found || bm.start < m->start) {
-			found = TRUE;
-			m->key = alt->key;
-			m->start = bm.start;
-			m->end = bm.end;
-			m->group_start = bm.group_start;
-			m->group_end = bm.group_end;
+		for (j = 0; j < alt->n_parts; j++) {
+			if (!bs_regex_match (alt->parts[j], text, len, offset,
+			    group, &bm))
+				continue;
+			if (m == NULL)
+				return TRUE;
+			/* Earliest match wins, so that iterating callers see
+			 * every match in text order whichever alternative
+			 * found it; at the same start, the first in order. */
+			if (!found || bm.start < m->start) {
+				found = TRUE;
+				m->key = alt->key;
+				m->start = bm.start;
+				m->end = bm.end;
+				m->group_start = bm.group_start;
+				m->group_end = bm.group_end;
+			}
 		}
 	}
 	return found;

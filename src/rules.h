@@ -21,10 +21,33 @@ typedef enum {
 	BS_RULES_ERROR_UNKNOWN_TEST,
 } BsRulesError;
 
+/* One pattern of a rule group, as embed-rules.py writes it; entries with
+ * the same key in a row are the branches of one alternative. */
+typedef struct {
+	const char *key;
+	const char *pattern;
+} BsRuleSpecAlt;
+
 typedef struct {
 	char *key;		/* language or MTA tag of this alternative */
-	BsRegex *re;
+	BsRegex *re;		/* parts[0]: NULL until first used (built-in) */
+	/* private: the pattern in n_parts pieces (built-in rules: one per
+	 * top-level branch, see embed-rules.py; files: one), each compiled
+	 * on its own, and what compiling them takes. */
+	guint n_parts;
+	BsRegex **parts;
+	const BsRuleSpecAlt *spec_parts;	/* built-in: n_parts entries */
+	char *pattern_copy;	/* files: the pattern */
+	BsRegexFlags flags;
+	gboolean jit;
+	gboolean broken;
 } BsAlternative;
+
+/* A pcre2_serialize block: the compiled alternatives of one rule. */
+typedef struct {
+	const guint8 *data;
+	gsize len;
+} BsRuleCode;
 
 typedef struct {
 	char *name;
@@ -34,6 +57,8 @@ typedef struct {
 	double weight;		/* tests only */
 	gboolean is_test;
 	GPtrArray *alternatives;	/* BsAlternative, may be empty */
+	/* private: the alternatives compiled at build time (built-in) */
+	const BsRuleCode *code;
 } BsRule;
 
 /* What one alternative of a set matched. */
@@ -47,19 +72,39 @@ typedef struct {
 
 typedef struct BsRules BsRules;
 
-/* A rule file compiled into the binary (generated from data/rules). */
+/* One group of a rule file, as embed-rules.py compiles data/rules into
+ * the binary at build time (the file loader builds the same). */
 typedef struct {
-	const char *name;
-	const char *contents;
-	gsize len;
-} BsRuleFile;
+	const char *name;	/* NULL ends bs_builtin_rules */
+	const char *origin;
+	const char *description;	/* nullable */
+	const char *target;	/* nullable */
+	double weight;
+	gboolean is_test;
+	gboolean bytes;		/* encoding=bytes */
+	guint n_alternatives;
+	const BsRuleSpecAlt *alternatives;
+} BsRuleSpec;
 
-extern const BsRuleFile bs_builtin_rules[];
+extern const BsRuleSpec bs_builtin_rules[];
 
-/* Loads the rule files bundled in the binary. */
+/* The patterns of bs_builtin_rules[i], compiled at build time by
+ * serialize-rules (data NULL: none). */
+extern const BsRuleCode bs_builtin_code[];
+
+/* Loads the rules compiled into the binary.  Their patterns were checked
+ * when the binary was built (the test suite loads data/rules with -R), so
+ * each compiles on its first match: a message pays only for what it uses.
+ * jit: JIT-compile each pattern as it is compiled (many messages). */
 BsRules *bs_rules_load_builtin (gboolean jit,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Compiles every pattern not compiled yet (--check-config). */
+gboolean bs_rules_compile_all (BsRules *rules,
+    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Loads the .rules files of DIR in name order and compiles every pattern
+ * now, so that a bad one is reported with its file:line. */
 BsRules *bs_rules_load_dir (const char *dir, gboolean jit,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void bs_rules_free (BsRules *rules);

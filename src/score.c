@@ -124,6 +124,7 @@ char *
 bs_score_org_domain (const char *domain)
 {
 	g_auto(GStrv) labels = NULL;
+	g_autofree char *org = NULL;
 	guint n;
 
 	if (domain == NULL || *domain == '\0')
@@ -133,9 +134,11 @@ bs_score_org_domain (const char *domain)
 	if (n <= 2)
 		return g_ascii_strdown (domain, -1);
 	if (strlen (labels[n - 1]) == 2 && strlen (labels[n - 2]) <= 3)
-		return g_ascii_strdown (g_strjoin (".", labels[n - 3],
-		    labels[n - 2], labels[n - 1], NULL), -1);
-	return g_strdup_printf ("%s.%s", labels[n - 2], labels[n - 1]);
+		org = g_strjoin (".", labels[n - 3], labels[n - 2],
+		    labels[n - 1], NULL);
+	else
+		org = g_strjoin (".", labels[n - 2], labels[n - 1], NULL);
+	return g_ascii_strdown (org, -1);
 }
 
 static const char *
@@ -339,8 +342,9 @@ test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
 }
 
 static void
-test_top_hop (Scorer *s, const BsOriginal *o, const BsHop *top)
+test_top_hop (Scorer *s, const BsHop *top)
 {
+	g_autoptr(GInetAddress) helo_addr = NULL;
 	gboolean literal, bareword;
 
 	if (top == NULL)
@@ -349,8 +353,9 @@ test_top_hop (Scorer *s, const BsOriginal *o, const BsHop *top)
 	 * likes from wherever it is: only a relay's greeting tells. */
 	if (top->authenticated)
 		return;
-	literal = top->helo != NULL && (top->helo[0] == '['
-	    || g_inet_address_new_from_string (top->helo) != NULL);
+	if (top->helo != NULL)
+		helo_addr = g_inet_address_new_from_string (top->helo);
+	literal = top->helo != NULL && (top->helo[0] == '[' || helo_addr != NULL);
 	bareword = top->helo != NULL && !literal
 	    && strchr (top->helo, '.') == NULL;
 	if (literal)
@@ -673,7 +678,7 @@ bs_score_compute (const BsFacts *f, const BsIdentity *id,
 			fire (&s, "no-original", "the report returns no copy "
 			    "of the original");
 	} else {
-		test_top_hop (&s, f->original, top);
+		test_top_hop (&s, top);
 		for (i = 0; i < f->original->received->len; i++) {
 			g_autoptr(BsHop) hop = bs_hop_parse (
 			    f->original->received->pdata[i]);

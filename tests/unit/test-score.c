@@ -1,0 +1,564 @@
+/* test-score.c: scoring tests on hand-built facts, and their helpers.
+ *
+ * Most tests load their own rules: every test computed in code, weighed 0
+ * (switched off) except the few a case is about, so that each case says
+ * exactly which tests may fire and with what weight.
+ */
+#include "score.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+/* Rules with every code test at weight 0 but those in weights, given as
+ * "name", "value" pairs ending in NULL. */
+static BsRules *
+make_rules (const char *first, ...)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash,
+	    g_str_equal);
+	g_autoptr(GString) text = g_string_new (NULL);
+	g_autofree char *dir = g_dir_make_tmp ("test-score-XXXXXX", &error);
+	g_autofree char *path = NULL;
+	const char *const *names;
+	const char *name;
+	BsRules *rules;
+	va_list ap;
+
+	g_assert_no_error (error);
+	va_start (ap, first);
+	for (name = first; name != NULL; name = va_arg (ap, const char *))
+		g_hash_table_insert (wanted, (gpointer) name,
+		    (gpointer) va_arg (ap, const char *));
+	va_end (ap);
+	for (names = bs_score_code_tests (); *names != NULL; names++) {
+		const char *w = g_hash_table_lookup (wanted, *names);
+
+		g_string_append_printf (text, "[test %s]\nweight=%s\n\n",
+		    *names, w != NULL ? w : "0");
+	}
+	path = g_build_filename (dir, "50-score.rules", NULL);
+	g_file_set_contents (path, text->str, (gssize) text->len, &error);
+	g_assert_no_error (error);
+	rules = bs_rules_load_dir (dir, FALSE, &error);
+	g_assert_no_error (error);
+	g_unlink (path);
+	g_rmdir (dir);
+	return rules;
+}
+
+static BsIdentity *
+relay_identity (const char *relay)
+{
+	g_autoptr(GError) error = NULL;
+	BsIdentity *id = bs_identity_new ();
+
+	if (relay != NULL) {
+		g_assert_true (bs_identity_add_relay (id, relay, &error));
+		g_assert_no_error (error);
+	}
+	return id;
+}
+
+/* A DSN whose returned original carries the Received lines given,
+ * top first, ending in NULL. */
+static BsFacts *
+dsn_facts (const char *received, ...)
+{
+	BsFacts *f = bs_facts_new ();
+	const char *r;
+	va_list ap;
+
+	f->kind = BS_KIND_DSN;
+	f->original->found = TRUE;
+	f->original->via = "message/rfc822";
+	va_start (ap, received);
+	for (r = received; r != NULL; r = va_arg (ap, const char *))
+		g_ptr_array_add (f->original->received, g_strdup (r));
+	va_end (ap);
+	return f;
+}
+
+static const BsHit *
+find_hit (const BsScore *score, const char *name)
+{
+	guint i;
+
+	for (i = 0; i < score->hits->len; i++) {
+		const BsHit *hit = score->hits->pdata[i];
+
+		if (strcmp (hit->name, name) == 0)
+			return hit;
+	}
+	return NULL;
+}
+
+/* The hit named name, which must be there. */
+static const BsHit *
+must_hit (const BsScore *score, const char *name)
+{
+	static const BsHit none = { "(none)", 0.0, (char *) "" };
+	const BsHit *hit = find_hit (score, name);
+
+	if (hit == NULL) {
+		g_test_message ("test %s did not fire", name);
+		g_test_fail ();
+		return &none;
+	}
+	return hit;
+}
+
+#define RELAY_HOP "from mail.example.org (mail.example.org [192.0.2.25]) " \
+	"by mx.example.com (Postfix) with ESMTPS id 4AAA; Mon, 1 Jan 2024 " \
+	"10:00:00 +0000"
+#define SPAM_HOP "from spam.example.com (spam.example.com [203.0.113.5]) " \
+	"by mx.example.com (Postfix) with ESMTP id 4BBB; Mon, 1 Jan 2024 " \
+	"10:00:00 +0000"
+#define FORGED_RELAY_HOP "from mail.example.org (mail.example.org " \
+	"[192.0.2.25]) by spam.example.com with SMTP id 4CCC"
+#define LOCAL_HOP "from localhost (localhost [127.0.0.1]) by " \
+	"mx.example.com (Postfix) with ESMTP id 4DDD"
+
+static void
+test_relay_top_hop (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsFacts) f = dsn_facts (RELAY_HOP,
+	    "from laptop (unknown [198.51.100.9]) by mail.example.org "
+	    "(Postfix) with ESMTPSA id 4EEE", NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+	const BsHit *hit;
+
+	g_assert_cmpuint (score->hits->len, ==, 1);
+	hit = must_hit (score, "relay-top-hop");
+	g_assert_cmpfloat (hit->score, ==, -10.0);
+	g_assert_nonnull (strstr (hit->detail, "mail.example.org"));
+	g_assert_null (find_hit (score, "relay-not-top-hop"));
+	g_assert_cmpfloat (score->score, ==, -10.0);
+	g_assert_cmpfloat (score->threshold, ==, 5.0);
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_LEGITIMATE);
+}
+
+static void
+test_relay_by_address (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("192.0.2.0/24");
+	g_autoptr(BsFacts) f = dsn_facts (RELAY_HOP, NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+
+	g_assert_nonnull (find_hit (score, "relay-top-hop"));
+	g_assert_null (find_hit (score, "relay-not-top-hop"));
+}
+
+static void
+test_relay_deeper_hop (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* The relay appears only below the top hop, where a spammer can
+	 * write anything: it does not rescue the bounce. */
+	g_autoptr(BsFacts) f = dsn_facts (SPAM_HOP, FORGED_RELAY_HOP, NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+	const BsHit *hit;
+
+	g_assert_null (find_hit (score, "relay-top-hop"));
+	hit = must_hit (score, "relay-not-top-hop");
+	g_assert_cmpfloat (hit->score, ==, 6.0);
+	g_assert_nonnull (strstr (hit->detail, "spam.example.com"));
+	g_assert_nonnull (strstr (hit->detail, "203.0.113.5"));
+	g_assert_cmpuint (score->hits->len, ==, 1);
+	g_assert_cmpfloat (score->score, ==, 6.0);
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_BACKSCATTER);
+}
+
+static void
+test_relay_internal_hop_skipped (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* The bouncer's own filter hop on loopback is above the hop from
+	 * our relay; the hop that counts is the first from outside. */
+	g_autoptr(BsFacts) f = dsn_facts (LOCAL_HOP, RELAY_HOP, NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+
+	g_assert_nonnull (find_hit (score, "relay-top-hop"));
+	g_assert_null (find_hit (score, "relay-not-top-hop"));
+}
+
+static void
+test_no_received (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsIdentity) nobody = relay_identity (NULL);
+	g_autoptr(BsFacts) bare = dsn_facts (NULL);
+	g_autoptr(BsFacts) by_only = dsn_facts ("by mx.example.com (Postfix, "
+	    "from userid 0) id 4FFF", NULL);
+	g_autoptr(BsFacts) hops = dsn_facts (SPAM_HOP, NULL);
+	g_autoptr(BsScore) a = bs_score_compute (bare, id, rules, 5.0);
+	g_autoptr(BsScore) b = bs_score_compute (by_only, id, rules, 5.0);
+	g_autoptr(BsScore) c = bs_score_compute (hops, nobody, rules, 5.0);
+
+	/* Nothing to judge the relay by: neither test fires. */
+	g_assert_cmpuint (a->hits->len, ==, 0);
+	g_assert_cmpuint (b->hits->len, ==, 0);
+	/* No relay configured: neither fires either. */
+	g_assert_cmpuint (c->hits->len, ==, 0);
+	g_assert_cmpfloat (a->score, ==, 0.0);
+	g_assert_cmpint (a->verdict, ==, BS_VERDICT_LEGITIMATE);
+}
+
+static void
+test_not_bounce (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("no-original", "5",
+	    "random-recipient", "5", "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsFacts) f = bs_facts_new ();
+	g_autoptr(BsScore) score = NULL;
+	BsRecipient *r = bs_recipient_new ();
+
+	/* Facts that would fire if this were a bounce. */
+	r->recipient = g_strdup ("dqfvu@example.com");
+	r->action = g_strdup ("failed");
+	bs_dsn_add_recipient (f->dsn, r);
+	f->kind = BS_KIND_NONE;
+	score = bs_score_compute (f, id, rules, 5.0);
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_NOT_BOUNCE);
+	g_assert_cmpuint (score->hits->len, ==, 0);
+	g_assert_cmpfloat (score->score, ==, 0.0);
+	g_assert_cmpfloat (score->threshold, ==, 5.0);
+}
+
+/* A DSN without its original, failing a made-up address. */
+static BsFacts *
+lost_original (BsKind kind)
+{
+	BsFacts *f = bs_facts_new ();
+	BsRecipient *r = bs_recipient_new ();
+
+	f->kind = kind;
+	r->recipient = g_strdup ("dqfvu@example.com");
+	r->action = g_strdup ("failed");
+	r->status = g_strdup ("5.1.1");
+	bs_dsn_add_recipient (f->dsn, r);
+	return f;
+}
+
+static void
+test_threshold_boundary (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("no-original", "2.5",
+	    "random-recipient", "2.5", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) f = lost_original (BS_KIND_DSN);
+	g_autoptr(BsScore) at = bs_score_compute (f, id, rules, 5.0);
+	g_autoptr(BsScore) above = bs_score_compute (f, id, rules, 5.05);
+	g_autoptr(BsScore) below = bs_score_compute (f, id, rules, 4.9);
+
+	g_assert_cmpuint (at->hits->len, ==, 2);
+	/* Sorted by name */
+	g_assert_cmpstr (((BsHit *) at->hits->pdata[0])->name, ==,
+	    "no-original");
+	g_assert_cmpstr (((BsHit *) at->hits->pdata[1])->name, ==,
+	    "random-recipient");
+	g_assert_cmpfloat (at->score, ==, 5.0);
+	g_assert_cmpint (at->verdict, ==, BS_VERDICT_BACKSCATTER);
+	g_assert_cmpfloat (above->score, ==, 5.0);
+	g_assert_cmpint (above->verdict, ==, BS_VERDICT_LEGITIMATE);
+	g_assert_cmpint (below->verdict, ==, BS_VERDICT_BACKSCATTER);
+}
+
+static void
+test_score_rounded (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("no-original", "0.7",
+	    "random-recipient", "0.1", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) f = lost_original (BS_KIND_DSN);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 0.8);
+
+	/* 0.7 + 0.1 is 0.7999... in binary; the score people read is 0.8,
+	 * and that is what meets the threshold of 0.8. */
+	g_assert_cmpfloat (score->score, ==, 0.8);
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_BACKSCATTER);
+}
+
+static void
+test_weight_zero (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsRules) rules = make_rules ("no-original", "3",
+	    "random-recipient", "1", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) f = lost_original (BS_KIND_DSN);
+	g_autoptr(BsScore) before = bs_score_compute (f, id, rules, 5.0);
+	g_autoptr(BsScore) after = NULL;
+
+	g_assert_nonnull (find_hit (before, "no-original"));
+	g_assert_cmpfloat (before->score, ==, 4.0);
+	g_assert_true (bs_rules_set_weight (rules, "no-original", 0.0,
+	    &error));
+	g_assert_no_error (error);
+	after = bs_score_compute (f, id, rules, 5.0);
+	g_assert_null (find_hit (after, "no-original"));
+	g_assert_nonnull (find_hit (after, "random-recipient"));
+	g_assert_cmpuint (after->hits->len, ==, 1);
+	g_assert_cmpfloat (after->score, ==, 1.0);
+}
+
+static void
+test_no_original_kinds (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("no-original", "2",
+	    "original-unparsable", "3", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) ndr = lost_original (BS_KIND_NDR);
+	g_autoptr(BsFacts) vacation = lost_original (BS_KIND_AUTO_REPLY);
+	g_autoptr(BsFacts) broken = lost_original (BS_KIND_DSN);
+	g_autoptr(BsScore) a = bs_score_compute (ndr, id, rules, 5.0);
+	g_autoptr(BsScore) b = NULL;
+	g_autoptr(BsScore) c = NULL;
+
+	g_assert_nonnull (find_hit (a, "no-original"));
+	/* An auto-reply returns no original by nature. */
+	b = bs_score_compute (vacation, id, rules, 5.0);
+	g_assert_null (find_hit (b, "no-original"));
+	g_assert_cmpuint (b->hits->len, ==, 0);
+	/* A part that held no message is that, not a missing original. */
+	broken->original->unparsable = TRUE;
+	c = bs_score_compute (broken, id, rules, 5.0);
+	g_assert_null (find_hit (c, "no-original"));
+	g_assert_nonnull (find_hit (c, "original-unparsable"));
+	g_assert_cmpfloat (c->score, ==, 3.0);
+}
+
+static void
+test_builtin_relay (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsRules) rules = bs_rules_load_builtin (FALSE, &error);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsFacts) ours = dsn_facts (RELAY_HOP, NULL);
+	g_autoptr(BsFacts) forged = dsn_facts (SPAM_HOP, FORGED_RELAY_HOP,
+	    NULL);
+	g_autoptr(BsScore) a = NULL;
+	g_autoptr(BsScore) b = NULL;
+
+	g_assert_no_error (error);
+	a = bs_score_compute (ours, id, rules, 5.0);
+	b = bs_score_compute (forged, id, rules, 5.0);
+	g_assert_nonnull (find_hit (a, "relay-top-hop"));
+	g_assert_null (find_hit (a, "relay-not-top-hop"));
+	g_assert_null (find_hit (b, "relay-top-hop"));
+	g_assert_nonnull (find_hit (b, "relay-not-top-hop"));
+	/* The built-in weights point the right way. */
+	g_assert_cmpfloat (bs_rules_weight (rules, "relay-top-hop"), <, 0.0);
+	g_assert_cmpfloat (bs_rules_weight (rules, "relay-not-top-hop"), >,
+	    0.0);
+}
+
+static void
+test_local_part_random (void)
+{
+	static const char *const random[] = {
+		"dqfvu@x.org", "x7k2q9w3@x.org", "bcdfg@example.com",
+		"QZXWV@example.com", NULL,
+	};
+	static const char *const names[] = {
+		"smith@x.org", "john.smith@x.org", "kim@x.org", "info@x.org",
+		"christopher@x.org", "schwarz@x.org", "jsmith@x.org",
+		"kbrown@x.org", "schmidt@x.org", "j-doe@x.org",
+		"postmaster@x.org", "abc12@x.org", "no-at-sign", "", NULL,
+	};
+	gsize i;
+
+	for (i = 0; random[i] != NULL; i++) {
+		g_test_message ("random: %s", random[i]);
+		g_assert_true (bs_score_local_part_is_random (random[i]));
+	}
+	for (i = 0; names[i] != NULL; i++) {
+		g_test_message ("not random: %s", names[i]);
+		g_assert_false (bs_score_local_part_is_random (names[i]));
+	}
+	g_assert_false (bs_score_local_part_is_random (NULL));
+}
+
+static void
+check_org_domains (const char *const *pairs)
+{
+	for (; pairs[0] != NULL; pairs += 2) {
+		g_autofree char *org = bs_score_org_domain (pairs[0]);
+
+		g_test_message ("org domain of %s", pairs[0]);
+		g_assert_cmpstr (org, ==, pairs[1]);
+	}
+}
+
+static void
+test_org_domain (void)
+{
+	static const char *const pairs[] = {
+		"a.b.example.org", "example.org",
+		"mail.example.org", "example.org",
+		"example.org", "example.org",
+		"EXAMPLE.org", "example.org",
+		"localhost", "localhost",
+		NULL,
+	};
+
+	check_org_domains (pairs);
+	g_assert_null (bs_score_org_domain (""));
+	g_assert_null (bs_score_org_domain (NULL));
+}
+
+static void
+test_org_domain_cctld (void)
+{
+	/* A short label under a two-letter TLD is a registry's (co.uk) */
+	static const char *const pairs[] = {
+		"mail.example.co.uk", "example.co.uk",
+		"example.co.uk", "example.co.uk",
+		"MX.Example.CO.UK", "example.co.uk",
+		NULL,
+	};
+
+	check_org_domains (pairs);
+}
+
+static void
+test_org_domain_lowercase (void)
+{
+	/* Org domains are compared with strcmp: always lower case. */
+	static const char *const pairs[] = {
+		"Mail.Example.ORG", "example.org",
+		"A.B.EXAMPLE.NET", "example.net",
+		NULL,
+	};
+
+	check_org_domains (pairs);
+}
+
+static void
+test_msgid_consistent_any_case (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("msgid-consistent", "-1",
+	    "msgid-domain-mismatch", "1", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) f = dsn_facts (NULL);
+	g_autoptr(BsFacts) g = dsn_facts (NULL);
+	g_autoptr(BsScore) a = NULL;
+	g_autoptr(BsScore) b = NULL;
+
+	/* From written in capitals, Message-ID of the same domain */
+	f->original->header_count = 5;
+	f->original->message_id = g_strdup ("<1@mail.example.org>");
+	f->original->from_address = g_strdup ("Kim@Mail.Example.ORG");
+	a = bs_score_compute (f, id, rules, 5.0);
+	g_assert_nonnull (find_hit (a, "msgid-consistent"));
+	g_assert_null (find_hit (a, "msgid-domain-mismatch"));
+	/* ... and a Message-ID of another domain */
+	g->original->header_count = 5;
+	g->original->message_id = g_strdup ("<1@bulk.example.net>");
+	g->original->from_address = g_strdup ("kim@example.org");
+	b = bs_score_compute (g, id, rules, 5.0);
+	g_assert_null (find_hit (b, "msgid-consistent"));
+	g_assert_nonnull (find_hit (b, "msgid-domain-mismatch"));
+}
+
+static void
+test_msgid_domain (void)
+{
+	static const struct {
+		const char *id;
+		const char *domain;
+	} cases[] = {
+		{ "<abc.123@Mail.Example.ORG>", "mail.example.org" },
+		{ "<abc@example.org> (comment)", "example.org" },
+		{ "abc@example.org", "example.org" },
+		{ "<a@b@c.example>", "c.example" },
+		{ "<abc@>", NULL },
+		{ "<no-at-sign>", NULL },
+		{ "", NULL },
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autofree char *d = bs_score_msgid_domain (cases[i].id);
+
+		g_test_message ("Message-ID %s", cases[i].id);
+		g_assert_cmpstr (d, ==, cases[i].domain);
+	}
+	g_assert_null (bs_score_msgid_domain (NULL));
+}
+
+static void
+test_code_tests (void)
+{
+	const char *const *names = bs_score_code_tests ();
+	g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash,
+	    g_str_equal);
+
+	g_assert_nonnull (names);
+	g_assert_true (g_strv_contains (names, "relay-top-hop"));
+	g_assert_true (g_strv_contains (names, "relay-not-top-hop"));
+	g_assert_true (g_strv_contains (names, "no-original"));
+	for (; *names != NULL; names++) {
+		/* Unique, kebab-case */
+		g_assert_false (g_hash_table_contains (seen, *names));
+		g_hash_table_add (seen, (gpointer) *names);
+		g_assert_true (g_regex_match_simple ("^[a-z0-9]+(-[a-z0-9]+)*$",
+		    *names, 0, 0));
+	}
+}
+
+static void
+test_verdict_to_string (void)
+{
+	g_assert_cmpstr (bs_verdict_to_string (BS_VERDICT_NOT_BOUNCE), ==,
+	    "not-bounce");
+	g_assert_cmpstr (bs_verdict_to_string (BS_VERDICT_LEGITIMATE), ==,
+	    "legitimate");
+	g_assert_cmpstr (bs_verdict_to_string (BS_VERDICT_BACKSCATTER), ==,
+	    "backscatter");
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, NULL);
+	/* Report every failing case, not just the first. */
+	g_test_set_nonfatal_assertions ();
+	g_test_add_func ("/score/relay-top-hop", test_relay_top_hop);
+	g_test_add_func ("/score/relay-by-address", test_relay_by_address);
+	g_test_add_func ("/score/relay-deeper-hop-does-not-rescue",
+	    test_relay_deeper_hop);
+	g_test_add_func ("/score/relay-internal-hop-skipped",
+	    test_relay_internal_hop_skipped);
+	g_test_add_func ("/score/no-received", test_no_received);
+	g_test_add_func ("/score/not-bounce", test_not_bounce);
+	g_test_add_func ("/score/threshold-boundary", test_threshold_boundary);
+	g_test_add_func ("/score/score-rounded", test_score_rounded);
+	g_test_add_func ("/score/weight-zero", test_weight_zero);
+	g_test_add_func ("/score/no-original-kinds", test_no_original_kinds);
+	g_test_add_func ("/score/builtin-relay", test_builtin_relay);
+	g_test_add_func ("/score/local-part-random", test_local_part_random);
+	g_test_add_func ("/score/org-domain", test_org_domain);
+	g_test_add_func ("/score/org-domain-cctld", test_org_domain_cctld);
+	g_test_add_func ("/score/org-domain-lowercase",
+	    test_org_domain_lowercase);
+	g_test_add_func ("/score/msgid-consistent-any-case",
+	    test_msgid_consistent_any_case);
+	g_test_add_func ("/score/msgid-domain", test_msgid_domain);
+	g_test_add_func ("/score/code-tests", test_code_tests);
+	g_test_add_func ("/score/verdict-to-string", test_verdict_to_string);
+	return g_test_run ();
+}
