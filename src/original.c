@@ -446,6 +446,45 @@ find_part (GMimeObject *part, gpointer user_data)
 	return TRUE;
 }
 
+/* Appends "Name: value" from the phrase group of set, if it matches. */
+static gboolean
+summary_field (GString *out, const char *name, const BsRules *rules,
+    const char *set, const char *text, gsize len)
+{
+	BsRuleMatch m;
+
+	if (!bs_rule_match (bs_rules_get_set (rules, set), text, len, 0,
+	    "phrase", &m) || m.group_start < 0)
+		return FALSE;
+	g_string_append_printf (out, "%s: %.*s\n", name,
+	    (int) (m.group_end - m.group_start), text + m.group_start);
+	return TRUE;
+}
+
+/* Some reports (Exim's delay warnings) return no copy but name the
+ * original's Subject and Date in prose: a summary is better than
+ * nothing, and is reported as such (via "summary"). */
+static gboolean
+find_summary (BsOriginal *o, const char *text, const BsRules *rules)
+{
+	g_autoptr(GString) headers = g_string_new (NULL);
+	gsize len = strlen (text);
+	gboolean subject, date;
+
+	subject = summary_field (headers, "Subject", rules, "summary-subject",
+	    text, len);
+	date = summary_field (headers, "Date", rules, "summary-date", text,
+	    len);
+	if (!subject && !date)
+		return FALSE;
+	g_string_append_c (headers, '\n');
+	if (!parse_into (o, headers->str, headers->len))
+		return FALSE;
+	o->via = "summary";
+	o->headers_only = TRUE;
+	return TRUE;
+}
+
 BsOriginal *
 bs_original_find (GMimeMessage *report, const BsRules *rules)
 {
@@ -499,6 +538,13 @@ bs_original_find (GMimeMessage *report, const BsRules *rules)
 				return o;
 			}
 		}
+	}
+	if (texts->len > 0) {
+		g_autofree char *t = bs_body_part_text (texts->pdata[0],
+		    BS_INLINE_MAX);
+
+		if (t != NULL && find_summary (o, t, rules))
+			o->unparsable = FALSE;
 	}
 	return o;
 }

@@ -8,7 +8,8 @@ typedef struct {
 	gboolean found;
 	const char *via;	/* static: "message/rfc822", "text/rfc822-headers",
 				 * "message/global", "message/global-headers",
-				 * "inline", or NULL */
+				 * "inline", "summary" (only a Subject or
+				 * Date named in prose), or NULL */
 	gboolean headers_only;	/* no body came back */
 	gboolean unparsable;	/* a part was there but held no message */
 	char *message_id;

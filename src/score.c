@@ -669,7 +669,7 @@ bs_score_compute (const BsFacts *f, const BsIdentity *id,
 		top = vouched_hop (f->original, id, &top_index);
 
 	test_identity (&s, f, id, top, top_index);
-	if (!f->original->found) {
+	if (!f->original->found || g_strcmp0 (f->original->via, "summary") == 0) {
 		if (f->original->unparsable)
 			fire (&s, "original-unparsable", "a part meant to hold "
 			    "the original holds no message");

@@ -260,6 +260,32 @@ test_no_original (void)
 }
 
 static void
+test_summary (void)
+{
+	/* Exim's delay warning names the original but returns no copy. */
+	g_autoptr(GMimeMessage) warning = message (
+	    "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+	    "Subject: Warning: message 1KNmHQ-000Md3-Kj delayed 24 hours\n"
+	    "\n"
+	    "The message identifier is:     1KNmHQ-000Md3-Kj\n"
+	    "The subject of the message is: Quarterly figures\n"
+	    "The date of the message is:    Tue, 29 Jul 2008 17:18:08 +0700\n"
+	    "\n"
+	    "The addresses to which the message has not yet been delivered are:\n"
+	    "\n"
+	    "  someone@example.net\n");
+	g_autoptr(BsOriginal) o = bs_original_find (warning, rules);
+
+	g_assert_true (o->found);
+	g_assert_cmpstr (o->via, ==, "summary");
+	g_assert_true (o->headers_only);
+	g_assert_cmpstr (o->subject, ==, "Quarterly figures");
+	g_assert_cmpstr (o->date, ==, "Tue, 29 Jul 2008 17:18:08 +0700");
+	g_assert_null (o->message_id);
+	g_assert_cmpuint (o->received->len, ==, 0);
+}
+
+static void
 test_empty_rfc822 (void)
 {
 	g_autoptr(GMimeMessage) m = message (REPORT_HEAD
@@ -356,6 +382,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/original/inline-quoted", test_inline_quoted);
 	g_test_add_func ("/original/inline-indented", test_inline_indented);
 	g_test_add_func ("/original/none", test_no_original);
+	g_test_add_func ("/original/summary", test_summary);
 	g_test_add_func ("/original/empty-rfc822", test_empty_rfc822);
 	g_test_add_func ("/original/find-inline-offsets",
 	    test_find_inline_offsets);
