@@ -58,14 +58,17 @@ mkdir -p "$T/bin" "$T/broken" "$T/config" "$T/scripts"
 wrapper() {
 	{
 		echo '#!/bin/sh'
-		printf 'BACKSCATTER_CHECK_DATADIR=%q\n' \
-			"${BACKSCATTER_CHECK_DATADIR:-$BS_SRCDIR/data}"
 		printf 'XDG_CONFIG_HOME=%q\n' "$T/config"
-		echo 'export BACKSCATTER_CHECK_DATADIR XDG_CONFIG_HOME'
-		printf 'exec %q %s"$@"\n' "$BS_BIN" "$2"
+		echo 'export XDG_CONFIG_HOME'
+		printf 'exec %q %s"$@"\n' "$T/prog/backscatter-check" "$2"
 	} >"$1/backscatter-check"
 	chmod 755 "$1/backscatter-check"
 }
+# As root, sieve-test runs programs as nobody, who may not reach the build
+# tree (a checkout under /root, say): run a copy from the test's own tree,
+# with the rules built into it, as an installed program would.
+mkdir -p "$T/prog"
+cp "$BS_BIN" "$T/prog/backscatter-check"
 wrapper "$T/bin" ""
 wrapper "$T/broken" "--no-such-option "
 
@@ -110,14 +113,6 @@ sievetest() {
 	err=$(cat "$T/err")
 }
 
-# As root, the programs run as nobody: it must reach the binary and rules.
-if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null 2>&1 &&
-    ! runuser -u nobody -- test -x "$BS_BIN" -a \
-    -r "${BACKSCATTER_CHECK_DATADIR:-$BS_SRCDIR/data}"; then
-	echo "1..1"
-	echo "not ok 1 - user nobody (sieve-test's mail user when run as root) cannot run $BS_BIN or read its data directory"
-	exit 1
-fi
 
 # The plugin is there and loads (it is a separate package on some systems).
 sievetest good "$T/scripts/probe.sieve" "$EML/pipeline-ham.eml"
