@@ -67,8 +67,11 @@ wrapper() {
 # As root, sieve-test runs programs as nobody, who may not reach the build
 # tree (a checkout under /root, say): run a copy from the test's own tree,
 # with the rules built into it, as an installed program would.
-mkdir -p "$T/prog"
+# The messages too: sieve-test opens them as nobody.
+mkdir -p "$T/prog" "$T/eml"
 cp "$BS_BIN" "$T/prog/backscatter-check"
+cp "$EML"/pipeline-*.eml "$T/eml/"
+EML=$T/eml
 wrapper "$T/bin" ""
 wrapper "$T/broken" "--no-such-option "
 
