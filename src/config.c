@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "keyfile-line.h"
 
 #include "build-config.h"
 
@@ -91,35 +92,6 @@ bad:
 	return FALSE;
 }
 
-/* GKeyFile does not keep line numbers: find the key ourselves. */
-static guint
-key_line (const char *contents, const char *group, const char *key)
-{
-	g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
-	g_autofree char *header = g_strdup_printf ("[%s]", group);
-	gboolean in_group = FALSE;
-	guint i;
-
-	for (i = 0; lines[i] != NULL; i++) {
-		char *line = g_strstrip (lines[i]);
-
-		if (*line == '[') {
-			in_group = strcmp (line, header) == 0;
-			if (in_group && key == NULL)
-				return i + 1;
-		} else if (in_group && key != NULL
-		    && g_str_has_prefix (line, key)) {
-			const char *rest = line + strlen (key);
-
-			while (*rest == ' ')
-				rest++;
-			if (*rest == '=')
-				return i + 1;
-		}
-	}
-	return 0;
-}
-
 static const char *const known_groups[] = {
 	"identity", "scoring", "limits", "weights", NULL,
 };
@@ -144,7 +116,7 @@ load_list (BsConfig *config, GKeyFile *kf, const char *contents,
 		if (!add (config->identity, values[i], &local)) {
 			g_set_error (error, BS_CONFIG_ERROR,
 			    BS_CONFIG_ERROR_VALUE, "%s:%u: %s", path,
-			    key_line (contents, "identity", key),
+			    bs_keyfile_line (contents, "identity", key),
 			    local->message);
 			return FALSE;
 		}
@@ -163,7 +135,7 @@ check_keys (GKeyFile *kf, const char *contents, const char *path,
 		if (!g_strv_contains (allowed, keys[i])) {
 			g_set_error (error, BS_CONFIG_ERROR,
 			    BS_CONFIG_ERROR_SYNTAX, "%s:%u: unknown key \"%s\" "
-			    "in [%s]", path, key_line (contents, group,
+			    "in [%s]", path, bs_keyfile_line (contents, group,
 			    keys[i]), keys[i], group);
 			return FALSE;
 		}
@@ -180,7 +152,7 @@ get_value (GKeyFile *kf, const char *contents, const char *path,
 	*out = g_key_file_get_string (kf, group, key, &local);
 	if (*out == NULL) {
 		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_SYNTAX,
-		    "%s:%u: %s", path, key_line (contents, group, key),
+		    "%s:%u: %s", path, bs_keyfile_line (contents, group, key),
 		    local->message);
 		return FALSE;
 	}
@@ -253,7 +225,7 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 		if (!g_strv_contains (known_groups, groups[i])) {
 			g_set_error (error, BS_CONFIG_ERROR,
 			    BS_CONFIG_ERROR_SYNTAX, "%s:%u: unknown group "
-			    "[%s]", path, key_line (contents, groups[i], NULL),
+			    "[%s]", path, bs_keyfile_line (contents, groups[i], NULL),
 			    groups[i]);
 			return FALSE;
 		}
@@ -278,7 +250,7 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 		    &local)) {
 			g_set_error (error, BS_CONFIG_ERROR,
 			    BS_CONFIG_ERROR_VALUE, "%s:%u: threshold: %s", path,
-			    key_line (contents, "scoring", "threshold"),
+			    bs_keyfile_line (contents, "scoring", "threshold"),
 			    local->message);
 			return FALSE;
 		}
@@ -293,7 +265,7 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 		    &local)) {
 			g_set_error (error, BS_CONFIG_ERROR,
 			    BS_CONFIG_ERROR_VALUE, "%s:%u: max-size: %s", path,
-			    key_line (contents, "limits", "max-size"),
+			    bs_keyfile_line (contents, "limits", "max-size"),
 			    local->message);
 			return FALSE;
 		}
@@ -311,7 +283,7 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 		if (!bs_config_parse_number (g_strstrip (v), &w, &local)) {
 			g_set_error (error, BS_CONFIG_ERROR,
 			    BS_CONFIG_ERROR_VALUE, "%s:%u: weight of %s: %s",
-			    path, key_line (contents, "weights", weights[i]),
+			    path, bs_keyfile_line (contents, "weights", weights[i]),
 			    weights[i], local->message);
 			return FALSE;
 		}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyfile-line.h"
 #include "rules.h"
 
 struct BsRules {
@@ -139,39 +140,7 @@ alternative_compile (BsAlternative *alt, GError **error)
 	return TRUE;
 }
 
-/* GKeyFile does not say where a key is; find it ourselves so that errors
- * name the line a person has to fix. */
-static guint
-find_line (const char *contents, const char *group, const char *key)
-{
-	g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
-	g_autofree char *header = g_strdup_printf ("[%s]", group);
-	gboolean in_group = FALSE;
-	guint i;
-
-	for (i = 0; lines[i] != NULL; i++) {
-		const char *line = lines[i];
-		gsize klen;
-
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line == '[') {
-			in_group = g_str_has_prefix (line, header);
-			if (in_group && key == NULL)
-				return i + 1;
-			continue;
-		}
-		if (!in_group || key == NULL)
-			continue;
-		klen = strlen (key);
-		if (strncmp (line, key, klen) == 0
-		    && (line[klen] == '=' || line[klen] == ' '))
-			return i + 1;
-	}
-	return 0;
-}
-
-/* The line of every group header of a file, in one pass: find_line per
+/* The line of every group header of a file, in one pass: bs_keyfile_line per
  * group made loading quadratic. */
 static GHashTable *
 group_lines (const char *contents)
@@ -233,7 +202,7 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 	} else if (encoding != NULL && strcmp (encoding, "utf8") != 0) {
 		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_SYNTAX,
 		    "%s:%u: encoding must be utf8 or bytes, not \"%s\"", path,
-		    find_line (contents, group, "encoding"), encoding);
+		    bs_keyfile_line (contents, group, "encoding"), encoding);
 		return NULL;
 	}
 
@@ -249,7 +218,7 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 		if (pattern == NULL) {
 			g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_SYNTAX,
 			    "%s:%u: %s", path,
-			    find_line (contents, group, keys[i]),
+			    bs_keyfile_line (contents, group, keys[i]),
 			    local->message);
 			return NULL;
 		}
@@ -279,7 +248,7 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_SYNTAX, "%s:%u: weight \"%s\" is not "
 			    "a number", path,
-			    find_line (contents, group, "weight"), w);
+			    bs_keyfile_line (contents, group, "weight"), w);
 			return NULL;
 		}
 	}
@@ -301,7 +270,7 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 		if (!alternative_compile (alt, &local)) {
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_PATTERN, "%s:%u: [%s] %s: %s", path,
-			    find_line (contents, group, alt->key), group,
+			    bs_keyfile_line (contents, group, alt->key), group,
 			    alt->key, local->message);
 			rule_free (rule);
 			return NULL;
