@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "keyfile-line.h"
+#include "prefilter.h"
 #include "rules.h"
 
 struct BsRules {
@@ -45,6 +46,7 @@ rule_free (gpointer data)
 	g_free (rule->target);
 	g_free (rule->origin);
 	g_ptr_array_unref (rule->alternatives);
+	bs_prefilter_free (rule->prefilter);
 	g_free (rule);
 }
 
@@ -537,38 +539,86 @@ rule_decode (const BsRule *rule)
 	}
 }
 
+/* The prefilter of every part of every alternative, in order. */
+static BsPrefilter *
+rule_prefilter (const BsRule *rule)
+{
+	g_autoptr(GPtrArray) patterns = g_ptr_array_new ();
+	guint i, j;
+
+	for (i = 0; i < rule->alternatives->len; i++) {
+		const BsAlternative *alt = rule->alternatives->pdata[i];
+
+		for (j = 0; j < alt->n_parts; j++)
+			g_ptr_array_add (patterns, (gpointer) (alt->spec_parts
+			    != NULL ? alt->spec_parts[j].pattern :
+			    alt->pattern_copy));
+	}
+	return bs_prefilter_new ((const char *const *) patterns->pdata,
+	    patterns->len);
+}
+
+static gboolean
+prefilter_off (void)
+{
+	static int off = -1;
+
+	/* For the test that the prefilter changes no verdict. */
+	if (off < 0)
+		off = g_getenv ("BACKSCATTER_CHECK_NO_PREFILTER") != NULL;
+	return off;
+}
+
+/* Compiles alt if it is not yet.  Built-in patterns compile on first use;
+ * they were checked at build time and by the test suite, so a failure here
+ * is a bug: say so once and let the alternative never match. */
+static void
+alternative_ready (const BsRule *rule, BsAlternative *alt)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (alt->parts[alt->n_parts - 1] != NULL || alt->broken)
+		return;
+	if (!alternative_compile (alt, &local))
+		g_warning ("%s: [%s] %s: %s", rule->origin, rule->name,
+		    alt->key, local->message);
+}
+
 gboolean
 bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
     const char *group, BsRuleMatch *m)
 {
+	guint8 may_stack[256];
+	g_autofree guint8 *may_heap = NULL;
+	guint8 *may = may_stack;
 	gboolean found = FALSE;
-	guint i, j;
+	guint i, j, k;
 
-	if (rule == NULL || text == NULL)
+	if (rule == NULL || text == NULL || offset > len)
+		return FALSE;
+	if (rule->prefilter == NULL)
+		((BsRule *) rule)->prefilter = rule_prefilter (rule);
+	if (bs_prefilter_size (rule->prefilter) > G_N_ELEMENTS (may_stack))
+		may = may_heap = g_new (guint8, bs_prefilter_size (rule->prefilter));
+	if (prefilter_off ())
+		memset (may, TRUE, bs_prefilter_size (rule->prefilter));
+	else if (bs_prefilter_scan (rule->prefilter, text + offset,
+	    len - offset, may) == 0)
 		return FALSE;
 	if (rule->code != NULL) {
 		rule_decode (rule);
 		((BsRule *) rule)->code = NULL;		/* once */
 	}
-	for (i = 0; i < rule->alternatives->len; i++) {
+	for (i = 0, k = 0; i < rule->alternatives->len; i++) {
 		BsAlternative *alt = rule->alternatives->pdata[i];
 		BsMatch bm;
 
-		/* Built-in patterns compile on first use.  They were checked at
-		 * build time and by the test suite, so a failure here is a bug:
-		 * say so once and let the alternative never match. */
-		if (alt->parts[alt->n_parts - 1] == NULL && !alt->broken) {
-			g_autoptr(GError) local = NULL;
-
-			if (!alternative_compile (alt, &local))
-				g_warning ("%s: [%s] %s: %s", rule->origin,
-				    rule->name, alt->key, local->message);
-		}
-		if (alt->broken)
-			continue;
-		for (j = 0; j < alt->n_parts; j++) {
-			if (!bs_regex_match (alt->parts[j], text, len, offset,
-			    group, &bm))
+		for (j = 0; j < alt->n_parts; j++, k++) {
+			if (!may[k])
+				continue;
+			alternative_ready (rule, alt);
+			if (alt->broken || !bs_regex_match (alt->parts[j], text,
+			    len, offset, group, &bm))
 				continue;
 			if (m == NULL)
 				return TRUE;

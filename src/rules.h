@@ -59,6 +59,8 @@ typedef struct {
 	GPtrArray *alternatives;	/* BsAlternative, may be empty */
 	/* private: the alternatives compiled at build time (built-in) */
 	const BsRuleCode *code;
+	/* private: which parts may match a text, built on first use */
+	struct BsPrefilter *prefilter;
 } BsRule;
 
 /* What one alternative of a set matched. */

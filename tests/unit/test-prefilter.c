@@ -1,0 +1,234 @@
+/* test-prefilter.c: the runs read from patterns, and the scan that rules
+ * patterns out.  The one promise that matters: never "no" for a pattern
+ * that matches; test_never_wrong checks it against PCRE2 itself. */
+#include "prefilter.h"
+#include "regex.h"
+#include "rules.h"
+
+#include <string.h>
+
+/* The runs of pattern joined with '|', or "-" for none. */
+static char *
+runs (const char *pattern)
+{
+	g_auto(GStrv) r = bs_prefilter_runs (pattern);
+
+	return r != NULL ? g_strjoinv ("|", r) : g_strdup ("-");
+}
+
+static void
+check_runs (const char *pattern, const char *want)
+{
+	g_autofree char *got = runs (pattern);
+
+	g_assert_cmpstr (got, ==, want);
+}
+
+static void
+test_runs_plain (void)
+{
+	check_runs ("Could Not Be Delivered", "could not be delivered");
+	/* The longest run of a branch. */
+	check_runs ("a message that you (?:have )?sent it",
+	    "a message that you ");
+	/* A quantified character is not required, nor is the run around
+	 * it one run. */
+	check_runs ("abc?defg", "defg");
+	check_runs ("x{2}yyyy", "yyyy");
+	check_runs ("mail(?:box)? full", " full");
+	check_runs ("hello\\.world", "hello.world");
+	/* Escapes that are not characters end a run, digits and all. */
+	check_runs ("\\012345hello", "hello");
+	check_runs ("(a)\\g1abcd", "abcd");
+	check_runs ("\\bword\\s+other\\b", "other");
+	/* Classes and lookarounds are skipped whole, ')' in a class too. */
+	check_runs ("[abc)|]defg", "defg");
+	check_runs ("(?=look ahead)tail", "tail");
+	check_runs ("(?m)^-{3,}\\s*transcript of session follows",
+	    "transcript of session follows");
+}
+
+static void
+test_runs_groups (void)
+{
+	/* A required group gives one literal per branch. */
+	check_runs ("\\b(?:virus(?:es)?|malware|worm)\\b",
+	    "virus|malware|worm");
+	check_runs ("(?<name>named group)", "named group");
+	check_runs ("(?i:Inline Group)", "inline group");
+	check_runs ("(?:abcd)+x", "abcd");
+	/* Optional groups give nothing. */
+	check_runs ("ab(cdef|ghij)?klm", "-");
+	check_runs ("(?:abcd)*", "-");
+	/* A longer shortest literal beats a longer run. */
+	check_runs ("(?:abcdef|ghijkl)xyzw", "abcdef|ghijkl");
+	/* Top-level branches: one literal each. */
+	check_runs ("first branch|second branch", "first branch|second branch");
+}
+
+static void
+test_runs_none (void)
+{
+	/* A branch without a run of four characters: always tried. */
+	check_runs ("long enough|abc", "-");
+	check_runs ("a|", "-");
+	check_runs ("\\bUBE\\b", "-");
+	/* Extended syntax, quoting and broken patterns are not followed. */
+	check_runs ("(?x) hello world", "-");
+	check_runs ("\\Qhello world\\E", "-");
+	check_runs ("hello)", "-");
+	check_runs ("hello\\", "-");
+	check_runs ("(unclosed group", "-");
+	/* Cyrillic folds case beyond ASCII: not a literal here. */
+	check_runs ("привет мир", "-");
+}
+
+static void
+test_runs_caseless_scripts (void)
+{
+	/* Scripts without case compare byte for byte. */
+	check_runs ("配信できませんでした", "配信できませんでした");
+	check_runs ("用户不存在", "用户不存在");
+	/* An optional character drops its run. */
+	check_runs ("配信でき?ませんでした", "ませんでした");
+	check_runs ("ユーザ(?:ー)?が存在しません", "が存在しません");
+}
+
+static BsPrefilter *
+filter (const char *const *patterns)
+{
+	return bs_prefilter_new (patterns, g_strv_length ((GStrv) patterns));
+}
+
+static char *
+scan (const BsPrefilter *pf, const char *text)
+{
+	guint8 may[8];
+	GString *out = g_string_new (NULL);
+	guint i, n;
+
+	g_assert_cmpuint (bs_prefilter_size (pf), <=, G_N_ELEMENTS (may));
+	n = bs_prefilter_scan (pf, text, strlen (text), may);
+	for (i = 0; i < bs_prefilter_size (pf); i++) {
+		g_string_append_c (out, may[i] ? '1' : '0');
+		n -= may[i];
+	}
+	g_assert_cmpuint (n, ==, 0);	/* the count is the ones */
+	return g_string_free (out, FALSE);
+}
+
+static void
+check_scan (const BsPrefilter *pf, const char *text, const char *want)
+{
+	g_autofree char *got = scan (pf, text);
+
+	g_assert_cmpstr (got, ==, want);
+}
+
+static void
+test_scan (void)
+{
+	static const char *const patterns[] = {
+		"could not be delivered", "\\bUBE\\b", "(?:virus|worm)s?",
+		"配信できませんでした", NULL,
+	};
+	g_autoptr(BsPrefilter) pf = filter (patterns);
+	g_autofree char *got = NULL;
+	guint8 may[4];
+
+	check_scan (pf, "", "0100");
+	check_scan (pf, "abc", "0100");
+	check_scan (pf, "Your mail COULD NOT BE DELIVERED.", "1100");
+	check_scan (pf, "a wOrm", "0110");
+	/* At the very start and the very end of the text. */
+	check_scan (pf, "worm", "0110");
+	check_scan (pf, "could not be delivere", "0100");
+	check_scan (pf, "メールを配信できませんでした。", "0101");
+	/* NUL bytes are text like any other. */
+	bs_prefilter_scan (pf, "\0virus", 6, may);
+	g_assert_true (may[2]);
+	/* "k" and "s" match U+212A and U+017F caseless: everything may. */
+	check_scan (pf, "a \xe2\x84\xaa", "1111");
+	check_scan (pf, "\xc5\xbf", "1111");
+	got = scan (pf, "\xc5");	/* cut short: no fold */
+	g_assert_cmpstr (got, ==, "0100");
+}
+
+/* Every built-in pattern, on texts made of the pieces of every other
+ * pattern's runs and of texts that match: whenever PCRE2 matches, the
+ * filter must have said "may". */
+static void
+test_never_wrong (void)
+{
+	static const char *const texts[] = {
+		"This is the mail system at host mx.example.net.\n\nI'm sorry "
+		"to have to inform you that your message could not\nbe "
+		"delivered to one or more recipients.\n\n<bob@example.net>: "
+		"550 5.1.1 User unknown\n",
+		"--- The following addresses had permanent fatal errors ---\n"
+		"Out of Office: I am on vacation until Monday\n",
+		"Remote-MTA: dns; mx.example.net\nDiagnostic-Code: smtp; 552 "
+		"mailbox full, quota exceeded; virus found; spam detected\n",
+		"配信できませんでした 用户不存在 ユーザが存在しません",
+		"5.7.1 blocked using zen.spamhaus.org; see RBL PTR AS(1234)",
+		"dsl-1-2-3-4.dynamic.example.net ppp pool cable host12",
+		"Ihre Nachricht konnte nicht zugestellt werden. Empfänger "
+		"unbekannt",
+		"Delivery has failed to these recipients or groups:\n"
+		"Your message wasn't delivered to bob@example.net\n"
+		"Diagnostic information for administrators:\n",
+		"Automatic reply: Out of office\nI will be out of the office "
+		"until 3 January with limited access to e-mail.\n",
+		"Please confirm that you sent this message: click the link "
+		"to be added to my list of approved senders.\n",
+	};
+	const BsRuleSpec *spec;
+	guint checked = 0;
+
+	for (spec = bs_builtin_rules; spec->name != NULL; spec++) {
+		guint i, t;
+
+		for (i = 0; i < spec->n_alternatives; i++) {
+			const char *pattern = spec->alternatives[i].pattern;
+			g_autoptr(BsPrefilter) pf = bs_prefilter_new (&pattern,
+			    1);
+			g_autoptr(BsRegex) re = bs_regex_new (pattern,
+			    BS_REGEX_CASELESS | BS_REGEX_MULTILINE
+			    | (spec->bytes ? 0 : BS_REGEX_UTF8), NULL);
+
+			g_assert_nonnull (re);
+			for (t = 0; t < G_N_ELEMENTS (texts); t++) {
+				guint8 may;
+
+				bs_prefilter_scan (pf, texts[t],
+				    strlen (texts[t]), &may);
+				if (bs_regex_match (re, texts[t],
+				    strlen (texts[t]), 0, NULL, NULL)) {
+					checked++;
+					if (!may)
+						g_error ("[%s] %s matches "
+						    "\"%s\" but was ruled "
+						    "out", spec->name,
+						    pattern, texts[t]);
+				}
+			}
+		}
+	}
+	/* The texts do reach the patterns. */
+	g_test_message ("%u matches checked", checked);
+	g_assert_cmpuint (checked, >=, 40);
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, NULL);
+	g_test_add_func ("/prefilter/runs/plain", test_runs_plain);
+	g_test_add_func ("/prefilter/runs/groups", test_runs_groups);
+	g_test_add_func ("/prefilter/runs/none", test_runs_none);
+	g_test_add_func ("/prefilter/runs/caseless-scripts",
+	    test_runs_caseless_scripts);
+	g_test_add_func ("/prefilter/scan", test_scan);
+	g_test_add_func ("/prefilter/never-wrong", test_never_wrong);
+	return g_test_run ();
+}
