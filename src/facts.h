@@ -32,7 +32,6 @@ typedef struct {
 	GPtrArray *owner_headers;	/* addresses in To, Cc, Delivered-To,
 					 * X-Original-To, Envelope-To */
 	char *notification;	/* the human-readable part, capped */
-	guint parser_warnings;
 
 	BsDsn *dsn;		/* recipients, structured or from prose */
 	char *reason;		/* reason class of the first failed recipient */

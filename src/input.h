@@ -29,7 +29,6 @@ typedef struct {
 	GMimeMessage *message;	/* after bs_input_parse, or NULL */
 	const char *refused;	/* static: why bs_input_parse did not parse
 				 * ("too-complex"), or NULL */
-	guint parser_warnings;
 } BsInput;
 
 /* Reads fd to its end, or up to max_size + 1 bytes when max_size is not 0.
@@ -55,5 +54,4 @@ gboolean bs_input_parse (BsInput *input);
 
 /* Parses bytes (for instance an original quoted inline) as a message.
  * Returns: (transfer full) (nullable) NULL also past a BS_INPUT_MAX_* limit */
-GMimeMessage *bs_input_parse_bytes (const char *data, gsize len,
-    guint *warnings);
+GMimeMessage *bs_input_parse_bytes (const char *data, gsize len);

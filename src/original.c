@@ -379,7 +379,7 @@ unquote (const char *text, gsize len, gsize start)
 static gboolean
 parse_into (BsOriginal *o, const char *data, gsize len)
 {
-	g_autoptr(GMimeMessage) message = bs_input_parse_bytes (data, len, NULL);
+	g_autoptr(GMimeMessage) message = bs_input_parse_bytes (data, len);
 
 	if (message == NULL || g_mime_header_list_get_count (
 	    g_mime_object_get_header_list (GMIME_OBJECT (message))) == 0) {

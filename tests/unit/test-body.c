@@ -7,7 +7,7 @@
 static GMimeMessage *
 message (const char *text)
 {
-	GMimeMessage *m = bs_input_parse_bytes (text, strlen (text), NULL);
+	GMimeMessage *m = bs_input_parse_bytes (text, strlen (text));
 
 	g_assert_nonnull (m);
 	return m;

@@ -362,7 +362,7 @@ test_garbage (void)
 static GMimeMessage *
 message (const char *text)
 {
-	GMimeMessage *m = bs_input_parse_bytes (text, strlen (text), NULL);
+	GMimeMessage *m = bs_input_parse_bytes (text, strlen (text));
 
 	g_assert_nonnull (m);
 	return m;
