@@ -145,13 +145,17 @@ is_closing (const guint8 *p, gsize l)
 	return l >= 4 && p[l - 1] == '-' && p[l - 2] == '-';
 }
 
+/* Does [p, p + l) hold needle (lower case) in any case?  Runs on every
+ * header line of a message: compare only where the first letter is. */
 static gboolean
 contains_ci (const guint8 *p, gsize l, const char *needle)
 {
 	gsize n = strlen (needle), i;
 
 	for (i = 0; i + n <= l; i++) {
-		if (g_ascii_strncasecmp ((const char *) p + i, needle, n) == 0)
+		if (g_ascii_tolower (p[i]) == needle[0]
+		    && g_ascii_strncasecmp ((const char *) p + i, needle,
+		    n) == 0)
 			return TRUE;
 	}
 	return FALSE;

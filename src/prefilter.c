@@ -10,7 +10,8 @@
 #define HASH_BITS 13
 
 typedef struct {
-	guint32 hash;		/* of the first four bytes */
+	guint32 head;		/* the first four bytes, as pack4 reads them */
+	guint32 hash;		/* of head */
 	guint pattern;
 	gsize len;
 	char *text;		/* lower case */
@@ -473,7 +474,8 @@ bs_prefilter_new (const char *const *patterns, guint n)
 			r.len = strlen (found[j]);
 			r.text = g_steal_pointer (&found[j]);
 			r.pattern = i;
-			r.hash = hash4 (pack4 (lower, r.text));
+			r.head = pack4 (lower, r.text);
+			r.hash = hash4 (r.head);
 			pf->bits[r.hash / 32] |= 1u << (r.hash % 32);
 			g_array_append_val (runs, r);
 		}
@@ -559,9 +561,10 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 		    && pf->runs[k].hash == h; k++) {
 			const Run *r = &pf->runs[k];
 
-			if (!may[r->pattern] && r->len <= len - (i - 3)
-			    && g_ascii_strncasecmp (text + i - 3, r->text,
-			    r->len) == 0)
+			if (r->head == window && !may[r->pattern]
+			    && r->len <= len - (i - 3)
+			    && g_ascii_strncasecmp (text + i + 1, r->text + 4,
+			    r->len - 4) == 0)
 				may[r->pattern] = TRUE;
 		}
 	}
