@@ -5,24 +5,16 @@
 
 #include "prefilter.h"
 
-/* 8192 bits, one cache-friendly KiB: with a few hundred runs, about one
- * position in thirty needs a closer look. */
-#define HASH_BITS 13
+/* Bits of the hash: about 32 bits of table per run, so that one position
+ * in thirty or fewer needs a closer look; 2^13 bits (1 KiB) at most. */
+#define MIN_HASH_BITS 8
+#define MAX_HASH_BITS 13
 
-typedef struct {
-	guint32 head;		/* the first four bytes, as pack4 reads them */
-	guint32 hash;		/* of head */
-	guint pattern;
-	gsize len;
-	char *text;		/* lower case */
-} Run;
-
+/* What the scan reads: built here at run time, or by bs_prefilter_write_c
+ * at build time for the built-in rules (serialize-rules). */
 struct BsPrefilter {
-	guint n;
-	guint8 *always;		/* n: patterns tried whatever the text */
-	Run *runs;		/* sorted by hash */
-	guint n_runs;
-	guint32 bits[(1u << HASH_BITS) / 32];
+	BsPrefilterTable t;
+	gboolean owned;		/* t's arrays are ours to free */
 };
 
 /* Reading patterns.  Only what PCRE2 reads as one literal character, outside
@@ -427,11 +419,11 @@ lower_table (void)
 	return table;
 }
 
-/* Four bytes, first in the low byte, to a hash of HASH_BITS bits. */
+/* Four bytes, first in the low byte, to a hash of bits bits. */
 static inline guint32
-hash4 (guint32 v)
+hash4 (guint32 v, guint bits)
 {
-	return (v * 2654435761u) >> (32 - HASH_BITS);
+	return (v * 2654435761u) >> (32 - bits);
 }
 
 static guint32
@@ -446,7 +438,7 @@ pack4 (const guint8 *lower, const char *s)
 static int
 compare_runs (const void *a, const void *b)
 {
-	const Run *x = a, *y = b;
+	const BsPrefilterRun *x = a, *y = b;
 
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
@@ -456,66 +448,125 @@ bs_prefilter_new (const char *const *patterns, guint n)
 {
 	const guint8 *lower = lower_table ();
 	BsPrefilter *pf = g_new0 (BsPrefilter, 1);
-	g_autoptr(GArray) runs = g_array_new (FALSE, FALSE, sizeof (Run));
+	g_autoptr(GArray) runs = g_array_new (FALSE, FALSE,
+	    sizeof (BsPrefilterRun));
+	GString *text = g_string_new (NULL);
+	guint8 *always = g_new0 (guint8, MAX (n, 1));
+	guint32 *bits;
 	guint i, j;
 
-	pf->n = n;
-	pf->always = g_new0 (guint8, MAX (n, 1));
 	for (i = 0; i < n; i++) {
 		g_auto(GStrv) found = bs_prefilter_runs (patterns[i]);
 
 		if (found == NULL) {
-			pf->always[i] = TRUE;
+			always[i] = TRUE;
 			continue;
 		}
 		for (j = 0; found[j] != NULL; j++) {
-			Run r;
+			BsPrefilterRun r;
 
-			r.len = strlen (found[j]);
-			r.text = g_steal_pointer (&found[j]);
+			r.len = (guint32) strlen (found[j]);
+			r.text = (guint32) text->len;
 			r.pattern = i;
-			r.head = pack4 (lower, r.text);
-			r.hash = hash4 (r.head);
-			pf->bits[r.hash / 32] |= 1u << (r.hash % 32);
+			r.head = pack4 (lower, found[j]);
+			g_string_append_len (text, found[j], r.len + 1);
 			g_array_append_val (runs, r);
 		}
 	}
-	qsort (runs->data, runs->len, sizeof (Run), compare_runs);
-	pf->n_runs = runs->len;
-	pf->runs = (Run *) g_array_free (g_steal_pointer (&runs), FALSE);
+	pf->t.hash_bits = MIN_HASH_BITS;
+	while (pf->t.hash_bits < MAX_HASH_BITS
+	    && (1u << pf->t.hash_bits) < runs->len * 32)
+		pf->t.hash_bits++;
+	bits = g_new0 (guint32, (1u << pf->t.hash_bits) / 32);
+	for (i = 0; i < runs->len; i++) {
+		BsPrefilterRun *r = &g_array_index (runs, BsPrefilterRun, i);
+
+		r->hash = hash4 (r->head, pf->t.hash_bits);
+		bits[r->hash / 32] |= 1u << (r->hash % 32);
+	}
+	qsort (runs->data, runs->len, sizeof (BsPrefilterRun), compare_runs);
+	pf->t.n = n;
+	pf->t.n_runs = runs->len;
+	pf->t.always = always;
+	pf->t.runs = (BsPrefilterRun *) g_array_free (g_steal_pointer (&runs),
+	    FALSE);
+	pf->t.text = g_string_free (text, FALSE);
+	pf->t.bits = bits;
+	pf->owned = TRUE;
+	return pf;
+}
+
+BsPrefilter *
+bs_prefilter_new_static (const BsPrefilterTable *table)
+{
+	BsPrefilter *pf = g_new0 (BsPrefilter, 1);
+
+	pf->t = *table;
 	return pf;
 }
 
 void
 bs_prefilter_free (BsPrefilter *pf)
 {
-	guint i;
-
 	if (pf == NULL)
 		return;
-	for (i = 0; i < pf->n_runs; i++)
-		g_free (pf->runs[i].text);
-	g_free (pf->runs);
-	g_free (pf->always);
+	if (pf->owned) {
+		g_free ((gpointer) pf->t.always);
+		g_free ((gpointer) pf->t.runs);
+		g_free ((gpointer) pf->t.text);
+		g_free ((gpointer) pf->t.bits);
+	}
 	g_free (pf);
 }
 
 guint
 bs_prefilter_size (const BsPrefilter *pf)
 {
-	return pf->n;
+	return pf->t.n;
+}
+
+void
+bs_prefilter_write_c (const BsPrefilter *pf, const char *name, FILE *f)
+{
+	const BsPrefilterTable *t = &pf->t;
+	guint i, text_len = 0;
+
+	fprintf (f, "static const guint8 %s_always[] = {", name);
+	for (i = 0; i < MAX (t->n, 1); i++)
+		fprintf (f, "%s%u,", i % 24 == 0 ? "\n\t" : " ",
+		    i < t->n ? t->always[i] : 0);
+	fprintf (f, "\n};\nstatic const BsPrefilterRun %s_runs[] = {\n",
+	    name);
+	for (i = 0; i < t->n_runs; i++) {
+		const BsPrefilterRun *r = &t->runs[i];
+
+		fprintf (f, "\t{ 0x%08x, 0x%x, %u, %u, %u },\n", r->head,
+		    r->hash, r->pattern, r->len, r->text);
+		text_len = MAX (text_len, r->text + r->len + 1);
+	}
+	fprintf (f, "\t{ 0, 0, 0, 0, 0 },\n};\nstatic const char %s_text[] = "
+	    "{", name);
+	for (i = 0; i < MAX (text_len, 1); i++)
+		fprintf (f, "%s0x%02x,", i % 16 == 0 ? "\n\t" : " ",
+		    i < text_len ? (guchar) t->text[i] : 0);
+	fprintf (f, "\n};\nstatic const guint32 %s_bits[] = {", name);
+	for (i = 0; i < (1u << t->hash_bits) / 32; i++)
+		fprintf (f, "%s0x%08x,", i % 8 == 0 ? "\n\t" : " ", t->bits[i]);
+	fprintf (f, "\n};\nstatic const BsPrefilterTable %s = {\n\t%u, %u, "
+	    "%u, %s_always, %s_runs, %s_text, %s_bits,\n};\n\n", name, t->n,
+	    t->n_runs, t->hash_bits, name, name, name, name);
 }
 
 /* The first run with this hash, or n_runs. */
 static guint
-first_run (const BsPrefilter *pf, guint32 hash)
+first_run (const BsPrefilterTable *t, guint32 hash)
 {
-	guint lo = 0, hi = pf->n_runs;
+	guint lo = 0, hi = t->n_runs;
 
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 
-		if (pf->runs[mid].hash < hash)
+		if (t->runs[mid].hash < hash)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -536,39 +587,40 @@ guint
 bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
     guint8 *may)
 {
+	const BsPrefilterTable *t = &pf->t;
 	const guint8 *lower = lower_table ();
-	const guint8 *t = (const guint8 *) text;
+	const guint8 *s = (const guint8 *) text;
 	guint32 window = 0;
 	guint count = 0;
 	gsize i;
 
-	memcpy (may, pf->always, pf->n);
+	memcpy (may, t->always, t->n);
 	for (i = 0; i < len; i++) {
 		guint32 h;
 		guint k;
 
-		if (G_UNLIKELY (t[i] >= 0xc5) && folds_to_ascii (t, i, len)) {
-			memset (may, TRUE, pf->n);
-			return pf->n;
+		if (G_UNLIKELY (s[i] >= 0xc5) && folds_to_ascii (s, i, len)) {
+			memset (may, TRUE, t->n);
+			return t->n;
 		}
-		window = window >> 8 | (guint32) lower[t[i]] << 24;
+		window = window >> 8 | (guint32) lower[s[i]] << 24;
 		if (i < 3)
 			continue;
-		h = hash4 (window);
-		if (G_LIKELY ((pf->bits[h / 32] & (1u << (h % 32))) == 0))
+		h = hash4 (window, t->hash_bits);
+		if (G_LIKELY ((t->bits[h / 32] & (1u << (h % 32))) == 0))
 			continue;
-		for (k = first_run (pf, h); k < pf->n_runs
-		    && pf->runs[k].hash == h; k++) {
-			const Run *r = &pf->runs[k];
+		for (k = first_run (t, h); k < t->n_runs
+		    && t->runs[k].hash == h; k++) {
+			const BsPrefilterRun *r = &t->runs[k];
 
 			if (r->head == window && !may[r->pattern]
 			    && r->len <= len - (i - 3)
-			    && g_ascii_strncasecmp (text + i + 1, r->text + 4,
-			    r->len - 4) == 0)
+			    && g_ascii_strncasecmp (text + i + 1,
+			    t->text + r->text + 4, r->len - 4) == 0)
 				may[r->pattern] = TRUE;
 		}
 	}
-	for (i = 0; i < pf->n; i++)
+	for (i = 0; i < t->n; i++)
 		count += may[i];
 	return count;
 }

@@ -14,6 +14,8 @@
  */
 #pragma once
 
+#include <stdio.h>
+
 #include <glib.h>
 
 /* Shortest run worth looking for: the scan hashes four bytes at a time. */
@@ -21,8 +23,32 @@
 
 typedef struct BsPrefilter BsPrefilter;
 
+/* One run: its first four bytes in lower case, packed first byte lowest,
+ * their hash, the pattern it lets in, and its text (lower case, offset in
+ * the table's text). */
+typedef struct {
+	guint32 head;
+	guint32 hash;
+	guint32 pattern;
+	guint32 len;
+	guint32 text;
+} BsPrefilterRun;
+
+/* A filter as data, written at build time for the built-in rules. */
+typedef struct {
+	guint n;		/* patterns */
+	guint n_runs;
+	guint hash_bits;
+	const guint8 *always;	/* n: tried whatever the text */
+	const BsPrefilterRun *runs;	/* sorted by hash */
+	const char *text;	/* the runs' text, each ending in NUL */
+	const guint32 *bits;	/* 2^hash_bits bits: some run has this hash */
+} BsPrefilterTable;
+
 /* Builds the filter of n patterns (PCRE2 syntax, without PCRE2_EXTENDED). */
 BsPrefilter *bs_prefilter_new (const char *const *patterns, guint n);
+/* A filter over table, which must outlive it. */
+BsPrefilter *bs_prefilter_new_static (const BsPrefilterTable *table);
 void bs_prefilter_free (BsPrefilter *pf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsPrefilter, bs_prefilter_free)
 
@@ -33,6 +59,9 @@ guint bs_prefilter_size (const BsPrefilter *pf);
  * somewhere in text[0, len), FALSE for the others.  Returns how many may. */
 guint bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
     guint8 *may);
+
+/* Writes pf as C: a static BsPrefilterTable called name (serialize-rules). */
+void bs_prefilter_write_c (const BsPrefilter *pf, const char *name, FILE *f);
 
 /* Returns: (transfer full) (nullable) the runs, in lower case, one per
  * top-level branch, that every match of pattern contains one of; NULL when

@@ -597,7 +597,10 @@ bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
 	if (rule == NULL || text == NULL || offset > len)
 		return FALSE;
 	if (rule->prefilter == NULL)
-		((BsRule *) rule)->prefilter = rule_prefilter (rule);
+		((BsRule *) rule)->prefilter = rule->code != NULL
+		    && rule->code->prefilter != NULL ?
+		    bs_prefilter_new_static (rule->code->prefilter) :
+		    rule_prefilter (rule);
 	if (bs_prefilter_size (rule->prefilter) > G_N_ELEMENTS (may_stack))
 		may = may_heap = g_new (guint8, bs_prefilter_size (rule->prefilter));
 	if (prefilter_off ())

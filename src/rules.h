@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "prefilter.h"
 #include "regex.h"
 
 #define BS_RULES_ERROR (bs_rules_error_quark ())
@@ -43,10 +44,12 @@ typedef struct {
 	gboolean broken;
 } BsAlternative;
 
-/* A pcre2_serialize block: the compiled alternatives of one rule. */
+/* What serialize-rules made of one built-in rule at build time: a
+ * pcre2_serialize block of its compiled alternatives, and its prefilter. */
 typedef struct {
 	const guint8 *data;
 	gsize len;
+	const BsPrefilterTable *prefilter;
 } BsRuleCode;
 
 typedef struct {
@@ -59,8 +62,8 @@ typedef struct {
 	GPtrArray *alternatives;	/* BsAlternative, may be empty */
 	/* private: the alternatives compiled at build time (built-in) */
 	const BsRuleCode *code;
-	/* private: which parts may match a text, built on first use */
-	struct BsPrefilter *prefilter;
+	/* private: which parts may match a text, made on first use */
+	BsPrefilter *prefilter;
 } BsRule;
 
 /* What one alternative of a set matched. */

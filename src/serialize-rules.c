@@ -3,7 +3,9 @@
  * writes them as C arrays, one pcre2_serialize block per rule, so that the
  * binary decodes instead of compiling (pcre2_serialize(3)).  A block made
  * by another PCRE2 than the one the binary runs with fails to decode, and
- * then the patterns compile as usual.
+ * then the patterns compile as usual.  With each block goes the rule's
+ * prefilter (prefilter.h), so that reading the patterns for their runs is
+ * not done again by every process.
  *
  * Usage: serialize-rules OUTPUT.c
  */
@@ -34,6 +36,8 @@ main (int argc, char **argv)
 		g_autoptr(GError) error = NULL;
 		g_autofree const char **patterns = NULL;
 		g_autofree guint8 *data = NULL;
+		g_autoptr(BsPrefilter) pf = NULL;
+		g_autofree char *pf_name = g_strdup_printf ("prefilter_%u", r);
 		gsize len = 0;
 		BsRegexFlags flags = BS_REGEX_CASELESS | BS_REGEX_MULTILINE;
 
@@ -57,15 +61,18 @@ main (int argc, char **argv)
 			fprintf (f, "%s0x%02x,", i % 16 == 0 ? "\n\t" : " ",
 			    data[i]);
 		fprintf (f, "\n};\n\n");
+		pf = bs_prefilter_new (patterns, spec->n_alternatives);
+		bs_prefilter_write_c (pf, pf_name, f);
 	}
 	fprintf (f, "const BsRuleCode bs_builtin_code[] = {\n");
 	for (spec = bs_builtin_rules, r = 0; spec->name != NULL; spec++, r++) {
 		if (spec->n_alternatives == 0)
-			fprintf (f, "\t{ NULL, 0 },\n");
+			fprintf (f, "\t{ NULL, 0, NULL },\n");
 		else
-			fprintf (f, "\t{ code_%u, sizeof code_%u },\n", r, r);
+			fprintf (f, "\t{ code_%u, sizeof code_%u, "
+			    "&prefilter_%u },\n", r, r, r);
 	}
-	fprintf (f, "\t{ NULL, 0 },\n};\n");
+	fprintf (f, "\t{ NULL, 0, NULL },\n};\n");
 	if (fclose (f) != 0) {
 		perror (argv[1]);
 		return 74;

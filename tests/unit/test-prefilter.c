@@ -219,6 +219,54 @@ test_never_wrong (void)
 	g_assert_cmpuint (checked, >=, 40);
 }
 
+/* The tables serialize-rules wrote at build time answer as the filters
+ * built from the same patterns at run time. */
+static void
+test_static_same (void)
+{
+	static const char *const texts[] = {
+		"Your message could not be delivered: 550 user unknown",
+		"Out of office until Monday; I will reply on my return",
+		"nothing to see here",
+	};
+	const BsRuleSpec *spec;
+	guint r, checked = 0;
+
+	for (spec = bs_builtin_rules, r = 0; spec->name != NULL; spec++, r++) {
+		const BsPrefilterTable *table = bs_builtin_code[r].prefilter;
+		g_autofree const char **patterns = NULL;
+		g_autoptr(BsPrefilter) built = NULL;
+		g_autoptr(BsPrefilter) stored = NULL;
+		g_autofree guint8 *a = NULL, *b = NULL;
+		guint i, t;
+
+		if (spec->n_alternatives == 0) {
+			g_assert_null (table);
+			continue;
+		}
+		g_assert_nonnull (table);
+		patterns = g_new0 (const char *, spec->n_alternatives);
+		for (i = 0; i < spec->n_alternatives; i++)
+			patterns[i] = spec->alternatives[i].pattern;
+		built = bs_prefilter_new (patterns, spec->n_alternatives);
+		stored = bs_prefilter_new_static (table);
+		g_assert_cmpuint (bs_prefilter_size (stored), ==,
+		    spec->n_alternatives);
+		a = g_new (guint8, spec->n_alternatives);
+		b = g_new (guint8, spec->n_alternatives);
+		for (t = 0; t < G_N_ELEMENTS (texts); t++) {
+			gsize len = strlen (texts[t]);
+
+			g_assert_cmpuint (bs_prefilter_scan (built, texts[t], len,
+			    a), ==, bs_prefilter_scan (stored, texts[t], len, b));
+			g_assert_cmpmem (a, spec->n_alternatives, b,
+			    spec->n_alternatives);
+			checked++;
+		}
+	}
+	g_assert_cmpuint (checked, >, 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -230,5 +278,6 @@ main (int argc, char **argv)
 	    test_runs_caseless_scripts);
 	g_test_add_func ("/prefilter/scan", test_scan);
 	g_test_add_func ("/prefilter/never-wrong", test_never_wrong);
+	g_test_add_func ("/prefilter/static-same", test_static_same);
 	return g_test_run ();
 }
