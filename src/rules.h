@@ -64,6 +64,10 @@ typedef struct {
 	const BsRuleCode *code;
 	/* private: which parts may match a text, made on first use */
 	BsPrefilter *prefilter;
+	/* private: the strings are the built-in spec's, not copies */
+	gboolean borrowed;
+	BsAlternative *alt_block;	/* every alternative */
+	BsRegex **part_block;		/* every part of every alternative */
 } BsRule;
 
 /* What one alternative of a set matched. */
