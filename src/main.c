@@ -12,6 +12,7 @@
 #include "classify.h"
 #include "config.h"
 #include "input.h"
+#include "json-api.h"
 #include "passthrough.h"
 #include "report.h"
 #include "rules.h"
@@ -23,6 +24,7 @@ enum {
 	EXIT_NOT_BACKSCATTER = 1,
 	EXIT_USAGE = 64,
 	EXIT_NOINPUT = 66,
+	EXIT_UNAVAILABLE = 69,
 	EXIT_TEMPFAIL = 75,
 	EXIT_CONFIG = 78,
 };
@@ -419,9 +421,9 @@ main (int argc, char **argv)
 	    "(or the FILEs) and decides whether it is\nbackscatter: a bounce, "
 	    "auto-reply or challenge about mail the owner never sent.");
 	g_option_context_set_description (ctx, "Exit status: 0 backscatter, 1 "
-	    "not backscatter, 64 usage, 66 cannot open a FILE,\n75 input "
-	    "unreadable or output unwritable, 78 bad configuration or rule "
-	    "file.\nWith -H: 0 whenever the message was written out.\n"
+	    "not backscatter, 64 usage, 66 cannot open a FILE,\n69 --json "
+	    "without json-glib, 75 input unreadable or output unwritable,\n"
+	    "78 bad configuration or rule file.\nWith -H: 0 whenever the message was written out.\n"
 	    "See backscatter-check(1).");
 	if (!g_option_context_parse (ctx, &argc, &argv, &error))
 		return usage_error (ctx, "%s", error->message);
@@ -448,6 +450,12 @@ main (int argc, char **argv)
 	 * with EFBIG instead. */
 	signal (SIGPIPE, SIG_IGN);
 	signal (SIGXFSZ, SIG_IGN);
+	/* --json needs json-glib, opened only then: fail before reading. */
+	if (run.mode == MODE_JSON && !opt_check_config
+	    && bs_json_api (&error) == NULL) {
+		complain ("--json: %s", error->message);
+		return EXIT_UNAVAILABLE;
+	}
 	g_mime_init ();
 	status = load_settings (&run, n_files);
 	if (status == 0 && opt_check_config) {

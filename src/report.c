@@ -1,18 +1,20 @@
 /* report.c: --json, --explain, the one-line verdict and the header. */
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
+#include "json-api.h"
 #include "report.h"
+
+/* json-glib, loaded by the first JSON report (json-api.h). */
+static const BsJsonApi *json;
 
 static void
 add_string (JsonBuilder *b, const char *name, const char *value)
 {
-	json_builder_set_member_name (b, name);
+	json->builder_set_member_name (b, name);
 	if (value != NULL)
-		json_builder_add_string_value (b, value);
+		json->builder_add_string_value (b, value);
 	else
-		json_builder_add_null_value (b);
+		json->builder_add_null_value (b);
 }
 
 /* JSON strings must be UTF-8, and mail often is not.  Control characters
@@ -49,11 +51,14 @@ add_text (JsonBuilder *b, const char *name, const char *value)
 static char *
 builder_to_string (JsonBuilder *b)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new ();
-	g_autoptr(JsonNode) root = json_builder_get_root (b);
+	g_autoptr(JsonGenerator) gen = json->generator_new ();
+	JsonNode *root = json->builder_get_root (b);
+	char *text;
 
-	json_generator_set_root (gen, root);
-	return json_generator_to_data (gen, NULL);
+	json->generator_set_root (gen, root);
+	text = json->generator_to_data (gen, NULL);
+	json->node_unref (root);
+	return text;
 }
 
 static void
@@ -61,25 +66,25 @@ add_original (JsonBuilder *b, const BsOriginal *o)
 {
 	guint i;
 
-	json_builder_set_member_name (b, "original");
-	json_builder_begin_object (b);
-	json_builder_set_member_name (b, "found");
-	json_builder_add_boolean_value (b, o->found);
+	json->builder_set_member_name (b, "original");
+	json->builder_begin_object (b);
+	json->builder_set_member_name (b, "found");
+	json->builder_add_boolean_value (b, o->found);
 	add_string (b, "via", o->via);
 	add_text (b, "message_id", o->message_id);
 	add_text (b, "from", o->from);
 	add_text (b, "to", o->to);
 	add_text (b, "subject", o->subject);
 	add_text (b, "date", o->date);
-	json_builder_set_member_name (b, "received");
-	json_builder_begin_array (b);
+	json->builder_set_member_name (b, "received");
+	json->builder_begin_array (b);
 	for (i = 0; i < o->received->len; i++) {
 		g_autofree char *v = valid_utf8 (o->received->pdata[i]);
 
-		json_builder_add_string_value (b, v);
+		json->builder_add_string_value (b, v);
 	}
-	json_builder_end_array (b);
-	json_builder_end_object (b);
+	json->builder_end_array (b);
+	json->builder_end_object (b);
 }
 
 static void
@@ -87,55 +92,58 @@ add_recipients (JsonBuilder *b, const BsDsn *dsn)
 {
 	guint i;
 
-	json_builder_set_member_name (b, "recipients");
-	json_builder_begin_array (b);
+	json->builder_set_member_name (b, "recipients");
+	json->builder_begin_array (b);
 	for (i = 0; i < dsn->recipients->len; i++) {
 		const BsRecipient *r = dsn->recipients->pdata[i];
 
-		json_builder_begin_object (b);
+		json->builder_begin_object (b);
 		add_text (b, "recipient", r->recipient);
 		add_text (b, "action", r->action);
 		add_text (b, "status", r->status);
 		add_text (b, "diagnostic", r->diagnostic);
-		json_builder_end_object (b);
+		json->builder_end_object (b);
 	}
-	json_builder_end_array (b);
+	json->builder_end_array (b);
 }
 
 char *
 bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new ();
+	g_autoptr(JsonBuilder) b = NULL;
 	guint i;
 
-	json_builder_begin_object (b);
+	if ((json = bs_json_api (NULL)) == NULL)
+		return NULL;
+	b = json->builder_new ();
+	json->builder_begin_object (b);
 	add_text (b, "file", file);
-	json_builder_set_member_name (b, "bounce");
-	json_builder_add_boolean_value (b, bs_facts_is_bounce (f));
+	json->builder_set_member_name (b, "bounce");
+	json->builder_add_boolean_value (b, bs_facts_is_bounce (f));
 	add_string (b, "kind", bs_kind_to_string (f->kind));
 	add_string (b, "verdict", bs_verdict_to_string (score->verdict));
-	json_builder_set_member_name (b, "score");
-	json_builder_add_double_value (b, score->score);
-	json_builder_set_member_name (b, "threshold");
-	json_builder_add_double_value (b, score->threshold);
+	json->builder_set_member_name (b, "score");
+	json->builder_add_double_value (b, score->score);
+	json->builder_set_member_name (b, "threshold");
+	json->builder_add_double_value (b, score->threshold);
 	add_string (b, "reason", bs_facts_is_bounce (f) ? (f->reason != NULL ?
 	    f->reason : "unknown") : NULL);
-	json_builder_set_member_name (b, "tests");
-	json_builder_begin_array (b);
+	json->builder_set_member_name (b, "tests");
+	json->builder_begin_array (b);
 	for (i = 0; i < score->hits->len; i++) {
 		const BsHit *hit = score->hits->pdata[i];
 
-		json_builder_begin_object (b);
+		json->builder_begin_object (b);
 		add_string (b, "name", hit->name);
-		json_builder_set_member_name (b, "score");
-		json_builder_add_double_value (b, hit->score);
+		json->builder_set_member_name (b, "score");
+		json->builder_add_double_value (b, hit->score);
 		add_text (b, "detail", hit->detail);
-		json_builder_end_object (b);
+		json->builder_end_object (b);
 	}
-	json_builder_end_array (b);
+	json->builder_end_array (b);
 	add_original (b, f->original);
 	add_recipients (b, f->dsn);
-	json_builder_end_object (b);
+	json->builder_end_object (b);
 	return builder_to_string (b);
 }
 
@@ -143,31 +151,34 @@ char *
 bs_report_json_unknown (const char *file, const char *reason,
     double threshold)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new ();
+	g_autoptr(JsonBuilder) b = NULL;
 
-	json_builder_begin_object (b);
+	if ((json = bs_json_api (NULL)) == NULL)
+		return NULL;
+	b = json->builder_new ();
+	json->builder_begin_object (b);
 	add_text (b, "file", file);
-	json_builder_set_member_name (b, "bounce");
-	json_builder_add_boolean_value (b, FALSE);
+	json->builder_set_member_name (b, "bounce");
+	json->builder_add_boolean_value (b, FALSE);
 	add_string (b, "kind", "none");
 	add_string (b, "verdict", "unknown");
-	json_builder_set_member_name (b, "score");
-	json_builder_add_double_value (b, 0.0);
-	json_builder_set_member_name (b, "threshold");
-	json_builder_add_double_value (b, threshold);
+	json->builder_set_member_name (b, "score");
+	json->builder_add_double_value (b, 0.0);
+	json->builder_set_member_name (b, "threshold");
+	json->builder_add_double_value (b, threshold);
 	add_string (b, "reason", reason);
-	json_builder_set_member_name (b, "tests");
-	json_builder_begin_array (b);
-	json_builder_end_array (b);
-	json_builder_set_member_name (b, "original");
-	json_builder_begin_object (b);
-	json_builder_set_member_name (b, "found");
-	json_builder_add_boolean_value (b, FALSE);
-	json_builder_end_object (b);
-	json_builder_set_member_name (b, "recipients");
-	json_builder_begin_array (b);
-	json_builder_end_array (b);
-	json_builder_end_object (b);
+	json->builder_set_member_name (b, "tests");
+	json->builder_begin_array (b);
+	json->builder_end_array (b);
+	json->builder_set_member_name (b, "original");
+	json->builder_begin_object (b);
+	json->builder_set_member_name (b, "found");
+	json->builder_add_boolean_value (b, FALSE);
+	json->builder_end_object (b);
+	json->builder_set_member_name (b, "recipients");
+	json->builder_begin_array (b);
+	json->builder_end_array (b);
+	json->builder_end_object (b);
 	return builder_to_string (b);
 }
 

@@ -5,7 +5,8 @@
 #include "score.h"
 
 /* One JSON object, no newline: the --json line.  file is the name shown.
- * Returns: (transfer full) */
+ * Returns: (transfer full) (nullable) NULL when json-glib cannot be loaded
+ * (bs_json_api says why). */
 char *bs_report_json (const char *file, const BsFacts *facts,
     const BsScore *score);
 
@@ -27,6 +28,6 @@ char *bs_report_header_value (const BsFacts *facts, const BsScore *score);
 char *bs_report_header_unknown (const char *reason);
 
 /* The --json line of a message we did not classify.
- * Returns: (transfer full) */
+ * Returns: (transfer full) (nullable) as bs_report_json */
 char *bs_report_json_unknown (const char *file, const char *reason,
     double threshold);

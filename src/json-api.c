@@ -1,0 +1,61 @@
+/* json-api.c: open json-glib on first use; see json-api.h. */
+#include <gmodule.h>
+
+#include "build-config.h"
+#include "json-api.h"
+
+G_DEFINE_QUARK (bs-json-api-error-quark, bs_json_api_error)
+
+static gboolean
+find (GModule *module, const char *name, gpointer *where, GError **error)
+{
+	if (g_module_symbol (module, name, where) && *where != NULL)
+		return TRUE;
+	g_set_error (error, BS_JSON_API_ERROR, 0, "%s has no %s",
+	    BS_JSON_GLIB_SONAME, name);
+	return FALSE;
+}
+
+#define FIND(field, symbol) \
+	find (module, #symbol, (gpointer *) &api.field, error)
+
+const BsJsonApi *
+bs_json_api (GError **error)
+{
+	static BsJsonApi api;
+	static gboolean loaded;
+	GModule *module;
+
+	if (loaded)
+		return &api;
+	module = g_module_open (BS_JSON_GLIB_SONAME, G_MODULE_BIND_LAZY
+	    | G_MODULE_BIND_LOCAL);
+	if (module == NULL) {
+		g_set_error (error, BS_JSON_API_ERROR, 0, "cannot load %s: %s",
+		    BS_JSON_GLIB_SONAME, g_module_error ());
+		return NULL;
+	}
+	if (!FIND (builder_new, json_builder_new)
+	    || !FIND (builder_begin_object, json_builder_begin_object)
+	    || !FIND (builder_end_object, json_builder_end_object)
+	    || !FIND (builder_begin_array, json_builder_begin_array)
+	    || !FIND (builder_end_array, json_builder_end_array)
+	    || !FIND (builder_set_member_name, json_builder_set_member_name)
+	    || !FIND (builder_add_string_value, json_builder_add_string_value)
+	    || !FIND (builder_add_null_value, json_builder_add_null_value)
+	    || !FIND (builder_add_boolean_value,
+	    json_builder_add_boolean_value)
+	    || !FIND (builder_add_double_value, json_builder_add_double_value)
+	    || !FIND (builder_get_root, json_builder_get_root)
+	    || !FIND (generator_new, json_generator_new)
+	    || !FIND (generator_set_root, json_generator_set_root)
+	    || !FIND (generator_to_data, json_generator_to_data)
+	    || !FIND (node_unref, json_node_unref)) {
+		g_module_close (module);
+		return NULL;
+	}
+	/* The table points into it for the rest of the process. */
+	g_module_make_resident (module);
+	loaded = TRUE;
+	return &api;
+}
