@@ -411,7 +411,11 @@ main (int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
-	Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE, FALSE };
+	/* Static: the rules and the config live as long as the process and
+	 * are not freed at exit (a tenth of a message's own work); from
+	 * here, leak checkers see them as still reachable. */
+	static Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE,
+	    FALSE };
 	guint n_files, i, modes;
 	int status;
 
@@ -475,8 +479,6 @@ main (int argc, char **argv)
 		}
 		status = exit_status (&run);
 	}
-	g_clear_pointer (&run.rules, bs_rules_free);
-	g_clear_pointer (&run.config, bs_config_free);
 	g_mime_shutdown ();
 	return status;
 }
