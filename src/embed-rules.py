@@ -240,7 +240,15 @@ def main():
                 'TRUE' if s['bytes'] else 'FALSE', len(s['alts']),
                 'alts_%d' % i if s['alts'] else 'NULL'))
         f.write('\t{ NULL, NULL, NULL, NULL, 0.0, FALSE, FALSE, 0, NULL },\n'
-                '};\n')
+                '};\n\n')
+        # For bs_rules_get_set and _get_test without a hash table: sets
+        # first, then tests, each by name in strcmp order.
+        order = sorted(range(len(specs)), key=lambda i: (
+            specs[i]['is_test'], specs[i]['name'].encode('utf-8')))
+        f.write('const guint16 bs_builtin_by_name[] = {\n')
+        for i in order:
+            f.write('\t%d,\t/* %s */\n' % (i, specs[i]['name']))
+        f.write('};\n\nconst guint bs_builtin_count = %d;\n' % len(specs))
 
 
 if __name__ == '__main__':

@@ -7,11 +7,20 @@
 #include "prefilter.h"
 #include "rules.h"
 
+/* Rules from files are all made when loaded, and found by name in hash
+ * tables.  The built-in rules are made one by one on first use (a message
+ * needs about half of them), found by name in bs_builtin_by_name. */
 struct BsRules {
-	GHashTable *sets;	/* name -> BsRule (borrowed from order) */
+	GHashTable *sets;	/* files: name -> BsRule (borrowed) */
 	GHashTable *tests;
-	GPtrArray *set_order;	/* BsRule, owns */
-	GPtrArray *test_order;	/* BsRule, owns */
+	GPtrArray *set_order;	/* BsRule in file order, borrowed */
+	GPtrArray *test_order;
+	GPtrArray *owned;	/* files: every rule */
+	/* built-in: bs_builtin_count rules, NULL until used */
+	BsRule **builtin;
+	gboolean jit;
+	gboolean sets_listed;	/* set_order holds every set */
+	gboolean tests_listed;
 };
 
 /* Keys of a group that are not patterns. */
@@ -55,10 +64,20 @@ bs_rules_free (BsRules *rules)
 {
 	if (rules == NULL)
 		return;
-	g_hash_table_unref (rules->sets);
-	g_hash_table_unref (rules->tests);
+	if (rules->builtin != NULL) {
+		guint i;
+
+		for (i = 0; i < bs_builtin_count; i++) {
+			if (rules->builtin[i] != NULL)
+				rule_free (rules->builtin[i]);
+		}
+		g_free (rules->builtin);
+	}
+	g_clear_pointer (&rules->sets, g_hash_table_unref);
+	g_clear_pointer (&rules->tests, g_hash_table_unref);
 	g_ptr_array_unref (rules->set_order);
 	g_ptr_array_unref (rules->test_order);
+	g_clear_pointer (&rules->owned, g_ptr_array_unref);
 	g_free (rules);
 }
 
@@ -304,6 +323,7 @@ add_rule (BsRules *rules, BsRule *rule, GError **error)
 		rule_free (rule);
 		return FALSE;
 	}
+	g_ptr_array_add (rules->owned, rule);
 	g_ptr_array_add (rule->is_test ? rules->test_order : rules->set_order,
 	    rule);
 	g_hash_table_insert (table, rule->name, rule);
@@ -361,30 +381,76 @@ rules_new (void)
 {
 	BsRules *rules = g_new0 (BsRules, 1);
 
-	rules->sets = g_hash_table_new (g_str_hash, g_str_equal);
-	rules->tests = g_hash_table_new (g_str_hash, g_str_equal);
-	rules->set_order = g_ptr_array_new_with_free_func (rule_free);
-	rules->test_order = g_ptr_array_new_with_free_func (rule_free);
+	rules->set_order = g_ptr_array_new ();
+	rules->test_order = g_ptr_array_new ();
 	return rules;
 }
 
 BsRules *
 bs_rules_load_builtin (gboolean jit, GError **error)
 {
-	g_autoptr(BsRules) rules = rules_new ();
-	const BsRuleSpec *spec;
+	BsRules *rules = rules_new ();
 
-	guint i;
+	rules->builtin = g_new0 (BsRule *, bs_builtin_count);
+	rules->jit = jit;
+	return rules;
+}
 
-	for (spec = bs_builtin_rules, i = 0; spec->name != NULL; spec++, i++) {
-		BsRule *rule = rule_new (spec, FALSE, jit);
+/* Built-in rule i, made now if it was not. */
+static BsRule *
+builtin_rule (BsRules *rules, guint i)
+{
+	if (rules->builtin[i] == NULL) {
+		BsRule *rule = rule_new (&bs_builtin_rules[i], FALSE,
+		    rules->jit);
 
 		if (bs_builtin_code[i].data != NULL)
 			rule->code = &bs_builtin_code[i];
-		if (!add_rule (rules, rule, error))
-			return NULL;
+		rules->builtin[i] = rule;
 	}
-	return g_steal_pointer (&rules);
+	return rules->builtin[i];
+}
+
+/* The built-in [pattern NAME] (is_test FALSE) or [test NAME], or NULL. */
+static BsRule *
+builtin_find (const BsRules *rules, gboolean is_test, const char *name)
+{
+	guint lo = 0, hi = bs_builtin_count;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		const BsRuleSpec *spec =
+		    &bs_builtin_rules[bs_builtin_by_name[mid]];
+		int c = spec->is_test != is_test ? (spec->is_test ? 1 : -1) :
+		    strcmp (spec->name, name);
+
+		if (c == 0)
+			return builtin_rule ((BsRules *) rules,
+			    bs_builtin_by_name[mid]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Every built-in set or test, made, in file order. */
+static void
+builtin_list (BsRules *rules, gboolean is_test)
+{
+	gboolean *listed = is_test ? &rules->tests_listed :
+	    &rules->sets_listed;
+	GPtrArray *order = is_test ? rules->test_order : rules->set_order;
+	guint i;
+
+	if (*listed)
+		return;
+	for (i = 0; i < bs_builtin_count; i++) {
+		if (bs_builtin_rules[i].is_test == is_test)
+			g_ptr_array_add (order, builtin_rule (rules, i));
+	}
+	*listed = TRUE;
 }
 
 static gboolean
@@ -415,8 +481,8 @@ compile_rules (GPtrArray *order, GError **error)
 gboolean
 bs_rules_compile_all (BsRules *rules, GError **error)
 {
-	return compile_rules (rules->set_order, error)
-	    && compile_rules (rules->test_order, error);
+	return compile_rules (bs_rules_get_sets (rules), error)
+	    && compile_rules (bs_rules_get_tests (rules), error);
 }
 
 static int
@@ -454,6 +520,9 @@ bs_rules_load_dir (const char *dir, gboolean jit, GError **error)
 	g_ptr_array_sort (names, compare_names);
 
 	rules = rules_new ();
+	rules->sets = g_hash_table_new (g_str_hash, g_str_equal);
+	rules->tests = g_hash_table_new (g_str_hash, g_str_equal);
+	rules->owned = g_ptr_array_new_with_free_func (rule_free);
 	for (i = 0; i < names->len; i++) {
 		g_autofree char *path = g_build_filename (dir,
 		    (const char *) names->pdata[i], NULL);
@@ -471,27 +540,40 @@ bs_rules_load_dir (const char *dir, gboolean jit, GError **error)
 	return g_steal_pointer (&rules);
 }
 
+static BsRule *
+find (const BsRules *rules, gboolean is_test, const char *name)
+{
+	if (rules->builtin != NULL)
+		return builtin_find (rules, is_test, name);
+	return g_hash_table_lookup (is_test ? rules->tests : rules->sets,
+	    name);
+}
+
 const BsRule *
 bs_rules_get_set (const BsRules *rules, const char *name)
 {
-	return g_hash_table_lookup (rules->sets, name);
+	return find (rules, FALSE, name);
 }
 
 const BsRule *
 bs_rules_get_test (const BsRules *rules, const char *name)
 {
-	return g_hash_table_lookup (rules->tests, name);
+	return find (rules, TRUE, name);
 }
 
 GPtrArray *
 bs_rules_get_tests (const BsRules *rules)
 {
+	if (rules->builtin != NULL)
+		builtin_list ((BsRules *) rules, TRUE);
 	return rules->test_order;
 }
 
 GPtrArray *
 bs_rules_get_sets (const BsRules *rules)
 {
+	if (rules->builtin != NULL)
+		builtin_list ((BsRules *) rules, FALSE);
 	return rules->set_order;
 }
 
@@ -499,7 +581,7 @@ gboolean
 bs_rules_set_weight (BsRules *rules, const char *test, double weight,
     GError **error)
 {
-	BsRule *rule = g_hash_table_lookup (rules->tests, test);
+	BsRule *rule = find (rules, TRUE, test);
 
 	if (rule == NULL) {
 		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_UNKNOWN_TEST,
@@ -513,7 +595,7 @@ bs_rules_set_weight (BsRules *rules, const char *test, double weight,
 double
 bs_rules_weight (const BsRules *rules, const char *name)
 {
-	const BsRule *rule = g_hash_table_lookup (rules->tests, name);
+	const BsRule *rule = find (rules, TRUE, name);
 
 	return rule != NULL ? rule->weight : 0.0;
 }

@@ -96,6 +96,10 @@ typedef struct {
 } BsRuleSpec;
 
 extern const BsRuleSpec bs_builtin_rules[];
+/* bs_builtin_count indices of bs_builtin_rules: the sets, then the tests,
+ * each sorted by name (strcmp). */
+extern const guint16 bs_builtin_by_name[];
+extern const guint bs_builtin_count;
 
 /* The patterns of bs_builtin_rules[i], compiled at build time by
  * serialize-rules (data NULL: none). */
