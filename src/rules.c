@@ -404,7 +404,7 @@ builtin_rule (BsRules *rules, guint i)
 		BsRule *rule = rule_new (&bs_builtin_rules[i], FALSE,
 		    rules->jit);
 
-		if (bs_builtin_code[i].data != NULL)
+		if (bs_builtin_code[i].blocks != NULL)
 			rule->code = &bs_builtin_code[i];
 		rules->builtin[i] = rule;
 	}
@@ -600,33 +600,31 @@ bs_rules_weight (const BsRules *rules, const char *name)
 	return rule != NULL ? rule->weight : 0.0;
 }
 
-/* First use of a built-in rule: decode the alternatives that were compiled
- * at build time.  When the block does not decode (another PCRE2), each
- * alternative compiles on its own instead. */
+/* A built-in alternative's first use: decode the parts compiled at build
+ * time.  When the block does not decode (another PCRE2), the alternative
+ * compiles from its patterns instead. */
 static void
-rule_decode (const BsRule *rule)
+alternative_decode (const BsRule *rule, BsAlternative *alt)
 {
+	guint i = (guint) (alt - rule->alt_block);
+	const BsRuleBlock *block;
 	g_autofree BsRegex **re = NULL;
-	guint n = 0;
-	guint i, j, k;
+	guint j;
 
-	for (i = 0; i < rule->alternatives->len; i++)
-		n += ((BsAlternative *) rule->alternatives->pdata[i])->n_parts;
-	re = g_new0 (BsRegex *, n);
-	if (!bs_regex_decode (rule->code->data, rule->code->len, n, re)) {
-		g_debug ("%s: [%s] compiled patterns do not fit this PCRE2, "
-		    "compiling", rule->origin, rule->name);
+	if (rule->code == NULL || i >= rule->code->n_blocks)
+		return;
+	block = &rule->code->blocks[i];
+	re = g_new0 (BsRegex *, alt->n_parts);
+	if (!bs_regex_decode (block->data, block->len, alt->n_parts, re)) {
+		g_debug ("%s: [%s] %s: compiled patterns do not fit this "
+		    "PCRE2, compiling", rule->origin, rule->name, alt->key);
 		return;
 	}
-	for (i = 0, k = 0; i < rule->alternatives->len; i++) {
-		BsAlternative *alt = rule->alternatives->pdata[i];
-
-		for (j = 0; j < alt->n_parts; j++, k++) {
-			if (alt->parts[j] != NULL)
-				bs_regex_free (re[k]);
-			else
-				alternative_set (alt, j, re[k]);
-		}
+	for (j = 0; j < alt->n_parts; j++) {
+		if (alt->parts[j] != NULL)
+			bs_regex_free (re[j]);
+		else
+			alternative_set (alt, j, re[j]);
 	}
 }
 
@@ -670,6 +668,7 @@ alternative_ready (const BsRule *rule, BsAlternative *alt)
 
 	if (alt->parts[alt->n_parts - 1] != NULL || alt->broken)
 		return;
+	alternative_decode (rule, alt);
 	if (!alternative_compile (alt, &local))
 		g_warning ("%s: [%s] %s: %s", rule->origin, rule->name,
 		    alt->key, local->message);
@@ -699,10 +698,6 @@ bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
 	else if (bs_prefilter_scan (rule->prefilter, text + offset,
 	    len - offset, may) == 0)
 		return FALSE;
-	if (rule->code != NULL) {
-		rule_decode (rule);
-		((BsRule *) rule)->code = NULL;		/* once */
-	}
 	for (i = 0, k = 0; i < rule->alternatives->len; i++) {
 		BsAlternative *alt = rule->alternatives->pdata[i];
 		BsMatch bm;

@@ -44,11 +44,18 @@ typedef struct {
 	gboolean broken;
 } BsAlternative;
 
-/* What serialize-rules made of one built-in rule at build time: a
- * pcre2_serialize block of its compiled alternatives, and its prefilter. */
+/* A pcre2_serialize block: the compiled parts of one alternative. */
 typedef struct {
 	const guint8 *data;
 	gsize len;
+} BsRuleBlock;
+
+/* What serialize-rules made of one built-in rule at build time: a block
+ * per alternative, so that a message decodes only the alternatives its
+ * text may match, and the rule's prefilter. */
+typedef struct {
+	const BsRuleBlock *blocks;	/* n_blocks: one per alternative */
+	guint n_blocks;
 	const BsPrefilterTable *prefilter;
 } BsRuleCode;
 
@@ -60,7 +67,7 @@ typedef struct {
 	double weight;		/* tests only */
 	gboolean is_test;
 	GPtrArray *alternatives;	/* BsAlternative, may be empty */
-	/* private: the alternatives compiled at build time (built-in) */
+	/* private: what was compiled at build time (built-in) */
 	const BsRuleCode *code;
 	/* private: which parts may match a text, made on first use */
 	BsPrefilter *prefilter;
