@@ -1,6 +1,7 @@
 /* body.c: text out of MIME parts, for people and for patterns. */
 #include <string.h>
 
+#include "ascii.h"
 #include "body.h"
 
 /* MIME trees deeper than this are hostile or broken; we stop looking. */
@@ -18,10 +19,10 @@ bs_body_html_to_text (const char *html, gsize len)
 			gboolean block;
 
 			/* Skip script and style bodies whole. */
-			if (end - p > 7 && (g_ascii_strncasecmp (p, "<script", 7) == 0
-			    || g_ascii_strncasecmp (p, "<style", 6) == 0)) {
-				const char *tag = g_ascii_strncasecmp (p, "<script", 7)
-				    == 0 ? "</script" : "</style";
+			if (end - p > 7 && (bs_ascii_starts_ci (p, end, "<script")
+			    || bs_ascii_starts_ci (p, end, "<style"))) {
+				const char *tag = bs_ascii_starts_ci (p, end,
+				    "<script") ? "</script" : "</style";
 				const char *q = p;
 
 				close = NULL;
@@ -42,23 +43,23 @@ bs_body_html_to_text (const char *html, gsize len)
 			close = memchr (p, '>', (gsize) (end - p));
 			if (close == NULL)
 				break;
-			block = (end - p > 3 && (g_ascii_strncasecmp (p, "<br", 3) == 0
-			    || g_ascii_strncasecmp (p, "<p", 2) == 0
-			    || g_ascii_strncasecmp (p, "</p", 3) == 0
-			    || g_ascii_strncasecmp (p, "<div", 4) == 0
-			    || g_ascii_strncasecmp (p, "</div", 5) == 0
-			    || g_ascii_strncasecmp (p, "<tr", 3) == 0
-			    || g_ascii_strncasecmp (p, "<li", 3) == 0));
+			block = (end - p > 3 && (bs_ascii_starts_ci (p, end, "<br")
+			    || bs_ascii_starts_ci (p, end, "<p")
+			    || bs_ascii_starts_ci (p, end, "</p")
+			    || bs_ascii_starts_ci (p, end, "<div")
+			    || bs_ascii_starts_ci (p, end, "</div")
+			    || bs_ascii_starts_ci (p, end, "<tr")
+			    || bs_ascii_starts_ci (p, end, "<li")));
 			if (block)
 				g_string_append_c (out, '\n');
-			else if (g_ascii_strncasecmp (p, "<a ", 3) == 0) {
+			else if (bs_ascii_starts_ci (p, end, "<a ")) {
 				/* Keep link targets: rules count links. */
 				const char *href = NULL;
 				const char *h;
 
 				/* HREF in any case, as HTML allows */
 				for (h = p; h + 5 <= close && href == NULL; h++) {
-					if (g_ascii_strncasecmp (h, "href=", 5) == 0)
+					if (bs_ascii_starts_ci (h, end, "href="))
 						href = h;
 				}
 
@@ -95,9 +96,8 @@ bs_body_html_to_text (const char *html, gsize len)
 			for (i = 0; i < G_N_ELEMENTS (entities); i++) {
 				gsize el = strlen (entities[i].entity);
 
-				if ((gsize) (end - p) >= el
-				    && g_ascii_strncasecmp (p,
-				    entities[i].entity, el) == 0) {
+				if (bs_ascii_starts_ci (p, end,
+				    entities[i].entity)) {
 					g_string_append_c (out, entities[i].c);
 					p += el;
 					done = TRUE;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ascii.h"
 #include "input.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -164,9 +165,9 @@ contains_ci (const guint8 *p, gsize l, const char *needle)
 	gsize n = strlen (needle), i;
 
 	for (i = 0; i + n <= l; i++) {
-		if (g_ascii_tolower (p[i]) == needle[0]
-		    && g_ascii_strncasecmp ((const char *) p + i, needle,
-		    n) == 0)
+		if (bs_ascii_lower ((char) p[i]) == needle[0]
+		    && bs_ascii_starts_ci ((const char *) p + i,
+		    (const char *) p + l, needle))
 			return TRUE;
 	}
 	return FALSE;

@@ -574,13 +574,36 @@ first_run (const BsPrefilterTable *t, guint32 hash)
 	return lo;
 }
 
-/* At text + i the UTF-8 of U+212A (KELVIN SIGN) or U+017F (LONG S)? */
+/* Does text hold the UTF-8 of U+212A (KELVIN SIGN, e2 84 aa) or U+017F
+ * (LONG S, c5 bf)?  Looked for apart, with memchr, to keep the scan's
+ * loop short. */
 static gboolean
-folds_to_ascii (const guint8 *t, gsize i, gsize len)
+folds_to_ascii (const guint8 *s, gsize len)
 {
-	return (t[i] == 0xe2 && i + 2 < len && t[i + 1] == 0x84
-	    && t[i + 2] == 0xaa) || (t[i] == 0xc5 && i + 1 < len
-	    && t[i + 1] == 0xbf);
+	const guint8 *p, *end = s + len;
+
+	for (p = s; (p = memchr (p, 0xc5, (gsize) (end - p))) != NULL; p++) {
+		if (p + 1 < end && p[1] == 0xbf)
+			return TRUE;
+	}
+	for (p = s; (p = memchr (p, 0xe2, (gsize) (end - p))) != NULL; p++) {
+		if (p + 2 < end && p[1] == 0x84 && p[2] == 0xaa)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Does s (len bytes at least) start with run, ignoring ASCII case? */
+static inline gboolean
+run_at (const guint8 *lower, const guint8 *s, const char *run, gsize len)
+{
+	gsize i;
+
+	for (i = 0; i < len; i++) {
+		if (lower[s[i]] != (guchar) run[i])
+			return FALSE;
+	}
+	return TRUE;
 }
 
 guint
@@ -590,34 +613,37 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 	const BsPrefilterTable *t = &pf->t;
 	const guint8 *lower = lower_table ();
 	const guint8 *s = (const guint8 *) text;
-	guint32 window = 0;
+	const guint shift = 32 - t->hash_bits;
+	guint32 window;
 	guint count = 0;
 	gsize i;
 
+	if (folds_to_ascii (s, len)) {
+		memset (may, TRUE, t->n);
+		return t->n;
+	}
 	memcpy (may, t->always, t->n);
-	for (i = 0; i < len; i++) {
-		guint32 h;
-		guint k;
+	if (len >= BS_PREFILTER_MIN_RUN && t->n_runs > 0) {
+		window = (guint32) lower[s[0]] << 8 | (guint32) lower[s[1]] << 16
+		    | (guint32) lower[s[2]] << 24;
+		for (i = 3; i < len; i++) {
+			guint32 h;
+			guint k;
 
-		if (G_UNLIKELY (s[i] >= 0xc5) && folds_to_ascii (s, i, len)) {
-			memset (may, TRUE, t->n);
-			return t->n;
-		}
-		window = window >> 8 | (guint32) lower[s[i]] << 24;
-		if (i < 3)
-			continue;
-		h = hash4 (window, t->hash_bits);
-		if (G_LIKELY ((t->bits[h / 32] & (1u << (h % 32))) == 0))
-			continue;
-		for (k = first_run (t, h); k < t->n_runs
-		    && t->runs[k].hash == h; k++) {
-			const BsPrefilterRun *r = &t->runs[k];
+			window = window >> 8 | (guint32) lower[s[i]] << 24;
+			h = (window * 2654435761u) >> shift;
+			if (G_LIKELY ((t->bits[h / 32] & (1u << (h % 32))) == 0))
+				continue;
+			for (k = first_run (t, h); k < t->n_runs
+			    && t->runs[k].hash == h; k++) {
+				const BsPrefilterRun *r = &t->runs[k];
 
-			if (r->head == window && !may[r->pattern]
-			    && r->len <= len - (i - 3)
-			    && g_ascii_strncasecmp (text + i + 1,
-			    t->text + r->text + 4, r->len - 4) == 0)
-				may[r->pattern] = TRUE;
+				if (r->head == window && !may[r->pattern]
+				    && r->len <= len - (i - 3)
+				    && run_at (lower, s + i + 1,
+				    t->text + r->text + 4, r->len - 4))
+					may[r->pattern] = TRUE;
+			}
 		}
 	}
 	for (i = 0; i < t->n; i++)
