@@ -130,6 +130,48 @@ strip_cr (char *s)
 	*w = '\0';
 }
 
+/* GMime converts a us-ascii part with iconv (through UCS-4), which cost
+ * more than parsing the message.  ASCII is UTF-8: decode the transfer
+ * encoding only, and leave anything with 8-bit bytes to GMime. */
+static char *
+ascii_text (GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content (part);
+	g_autoptr(GMimeStream) mem = NULL;
+	GByteArray *bytes;
+	char *text;
+	guint i;
+
+	if (content == NULL)
+		return NULL;
+	mem = g_mime_stream_mem_new ();
+	if (g_mime_data_wrapper_write_to_stream (content, mem) < 0)
+		return NULL;
+	bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+	for (i = 0; i < bytes->len; i++) {
+		if (bytes->data[i] >= 0x80)
+			return NULL;
+	}
+	text = g_malloc (bytes->len + 1);
+	memcpy (text, bytes->data, bytes->len);
+	text[bytes->len] = '\0';
+	return text;
+}
+
+/* g_mime_text_part_get_text, faster for us-ascii. */
+static char *
+text_part_text (GMimeTextPart *part)
+{
+	const char *charset = g_mime_text_part_get_charset (part);
+	char *text;
+
+	if (charset != NULL && (g_ascii_strcasecmp (charset, "us-ascii") == 0
+	    || g_ascii_strcasecmp (charset, "ascii") == 0)
+	    && (text = ascii_text (GMIME_PART (part))) != NULL)
+		return text;
+	return g_mime_text_part_get_text (part);
+}
+
 char *
 bs_body_part_text (GMimeObject *part, gsize max)
 {
@@ -141,7 +183,7 @@ bs_body_part_text (GMimeObject *part, gsize max)
 	if (!GMIME_IS_TEXT_PART (part))
 		return NULL;
 	ct = g_mime_object_get_content_type (part);
-	text = g_mime_text_part_get_text (GMIME_TEXT_PART (part));
+	text = text_part_text (GMIME_TEXT_PART (part));
 	if (text == NULL)
 		return NULL;
 	len = strlen (text);
