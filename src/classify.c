@@ -418,7 +418,6 @@ bs_classify (GMimeMessage *m, const BsRules *rules)
 	date = g_mime_message_get_date (m);
 	f->date_unix = date != NULL ? g_date_time_to_unix (date) : 0;
 	f->null_sender = null_sender (m);
-	collect_owner_headers (m, f);
 	f->notification = bs_body_notification (m, BS_NOTIFICATION_MAX);
 
 	dsn = bs_dsn_parse (m);
@@ -427,6 +426,9 @@ bs_classify (GMimeMessage *m, const BsRules *rules)
 	if (f->kind == BS_KIND_NONE)
 		return g_steal_pointer (&f);
 
+	/* Only reports are scored: other mail's To and Cc need no
+	 * parsing. */
+	collect_owner_headers (m, f);
 	original_present (m, f, rules);
 	/* The prose that explains the failure stops where the quoted
 	 * original starts. */
