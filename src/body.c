@@ -120,9 +120,12 @@ bs_body_html_to_text (const char *html, gsize len)
 static void
 strip_cr (char *s)
 {
-	char *r = s, *w = s;
+	char *r = strchr (s, '\r'), *w;
 
-	for (; *r != '\0'; r++) {
+	/* Most text has no CR at all: nothing to move. */
+	if (r == NULL)
+		return;
+	for (w = r; *r != '\0'; r++) {
 		if (*r == '\r' && r[1] == '\n')
 			continue;
 		*w++ = *r == '\r' ? '\n' : *r;
@@ -197,7 +200,7 @@ bs_body_part_text (GMimeObject *part, gsize max)
 	if (g_mime_content_type_is_type (ct, "text", "html"))
 		result = bs_body_html_to_text (text, len);
 	else
-		result = g_strndup (text, len);
+		result = g_steal_pointer (&text);	/* len long, as cut */
 	strip_cr (result);
 	return result;
 }
