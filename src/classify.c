@@ -412,7 +412,9 @@ bs_classify (GMimeMessage *m, const BsRules *rules)
 	{
 		g_autofree char *name = NULL;
 
-		f->from_address = bs_address_from_header (f->from, &name);
+		/* GMime parsed From already. */
+		f->from_address = f->from != NULL ? bs_address_first (
+		    g_mime_message_get_from (m), &name) : NULL;
 	}
 	f->subject = g_strdup (g_mime_message_get_subject (m));
 	date = g_mime_message_get_date (m);

@@ -24,22 +24,23 @@ bs_input_free (BsInput *input)
 	g_free (input);
 }
 
-/* Reads fd to its end (or cap bytes) into a buffer that starts at hint + 1
- * bytes and doubles when full: growing by a fixed step made realloc copy
- * the whole buffer, and fault in twice its pages, for a 2 KB message. */
-BsInput *
-bs_input_read_fd (int fd, const char *name, guint64 max_size, GError **error)
+/* Reads fd to its end (or max_size + 1 bytes) into a buffer that starts at
+ * the size st gives (64 KiB when it gives none) and doubles when full:
+ * growing by a fixed step made realloc copy the whole buffer, and fault in
+ * twice its pages, for a 2 KB message. */
+static BsInput *
+read_fd (int fd, const char *name, guint64 max_size, const struct stat *st,
+    GError **error)
 {
 	guint64 cap = max_size == 0 ? G_MAXUINT64 : max_size + 1;
-	struct stat st;
 	gsize size = READ_CHUNK, len = 0;
 	g_autofree guint8 *buf = NULL;
 	BsInput *input;
 
 	/* A file says how big it is: one read, one allocation. */
-	if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0
-	    && (guint64) st.st_size < G_MAXSIZE / 2)
-		size = (gsize) st.st_size + 1;
+	if (st != NULL && S_ISREG (st->st_mode) && st->st_size > 0
+	    && (guint64) st->st_size < G_MAXSIZE / 2)
+		size = (gsize) st->st_size + 1;
 	if ((guint64) size > cap)
 		size = (gsize) cap;
 	buf = g_malloc (size);
@@ -75,9 +76,19 @@ bs_input_read_fd (int fd, const char *name, guint64 max_size, GError **error)
 }
 
 BsInput *
+bs_input_read_fd (int fd, const char *name, guint64 max_size, GError **error)
+{
+	struct stat st;
+
+	return read_fd (fd, name, max_size, fstat (fd, &st) == 0 ? &st : NULL,
+	    error);
+}
+
+BsInput *
 bs_input_read_file (const char *path, guint64 max_size, GError **error)
 {
 	struct stat st;
+	gboolean have_st;
 	BsInput *input;
 	int fd;
 
@@ -89,13 +100,14 @@ bs_input_read_file (const char *path, guint64 max_size, GError **error)
 		    "%s: cannot open: %s", path, g_strerror (saved));
 		return NULL;
 	}
-	if (fstat (fd, &st) == 0 && S_ISDIR (st.st_mode)) {
+	have_st = fstat (fd, &st) == 0;
+	if (have_st && S_ISDIR (st.st_mode)) {
 		close (fd);
 		g_set_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_OPEN,
 		    "%s: is a directory, not a message", path);
 		return NULL;
 	}
-	input = bs_input_read_fd (fd, path, max_size, error);
+	input = read_fd (fd, path, max_size, have_st ? &st : NULL, error);
 	close (fd);
 	return input;
 }

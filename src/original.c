@@ -77,14 +77,23 @@ char *
 bs_address_from_header (const char *value, char **name)
 {
 	g_autoptr(InternetAddressList) list = NULL;
-	InternetAddress *ia;
-	const char *addr;
 
 	if (name != NULL)
 		*name = NULL;
 	if (value == NULL)
 		return NULL;
 	list = internet_address_list_parse (NULL, value);
+	return bs_address_first (list, name);
+}
+
+char *
+bs_address_first (InternetAddressList *list, char **name)
+{
+	InternetAddress *ia;
+	const char *addr;
+
+	if (name != NULL)
+		*name = NULL;
 	if (list == NULL || internet_address_list_length (list) == 0)
 		return NULL;
 	ia = internet_address_list_get_address (list, 0);
@@ -210,9 +219,13 @@ bs_original_fill (BsOriginal *o, GMimeMessage *message)
 	o->message_id = unfold_value (v);
 	v = g_mime_object_get_header (GMIME_OBJECT (message), "From");
 	o->from = unfold_value (v);
-	o->from_address = bs_address_from_header (v, &o->from_name);
-	v = g_mime_object_get_header (GMIME_OBJECT (message), "Sender");
-	o->sender = bs_address_from_header (v, NULL);
+	/* GMime parsed From and Sender already. */
+	if (v != NULL)
+		o->from_address = bs_address_first (
+		    g_mime_message_get_from (message), &o->from_name);
+	if (g_mime_object_get_header (GMIME_OBJECT (message), "Sender"))
+		o->sender = bs_address_first (g_mime_message_get_sender (
+		    message), NULL);
 	o->to = unfold_value (g_mime_object_get_header (GMIME_OBJECT (message),
 	    "To"));
 	o->subject = g_strdup (g_mime_message_get_subject (message));

@@ -54,3 +54,5 @@ void bs_original_fill (BsOriginal *original, GMimeMessage *message);
 
 /* Returns: (transfer full) (nullable) the bare address in a header value. */
 char *bs_address_from_header (const char *value, char **name);
+/* The same, of a list GMime parsed already (g_mime_message_get_from). */
+char *bs_address_first (InternetAddressList *list, char **name);
