@@ -354,14 +354,24 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 static void
 classify_reasons (BsFacts *f, const BsRules *rules, const char *prose)
 {
+	const BsRecipient *last = NULL;	/* the last one classified */
 	guint i;
 
 	for (i = 0; i < f->dsn->recipients->len; i++) {
 		BsRecipient *r = f->dsn->recipients->pdata[i];
 
-		if (r->reason == NULL)
-			r->reason = g_strdup (bs_reason_classify (rules,
-			    r->status, r->diagnostic));
+		/* Recipients of one report mostly share their status and
+		 * diagnostic: classify each pair once in a row. */
+		if (r->reason == NULL) {
+			if (last != NULL
+			    && g_strcmp0 (r->status, last->status) == 0
+			    && g_strcmp0 (r->diagnostic, last->diagnostic) == 0)
+				r->reason = g_strdup (last->reason);
+			else
+				r->reason = g_strdup (bs_reason_classify (
+				    rules, r->status, r->diagnostic));
+			last = r;
+		}
 		if (f->reason == NULL && (r->action == NULL
 		    || strcmp (r->action, "failed") == 0
 		    || strcmp (r->action, "delayed") == 0))
