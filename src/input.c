@@ -169,17 +169,21 @@ is_closing (const guint8 *p, gsize l)
 	return l >= 4 && p[l - 1] == '-' && p[l - 2] == '-';
 }
 
-/* Does [p, p + l) hold needle (lower case) in any case?  Runs on every
- * header line of a message: compare only where the first letter is. */
+/* Does the line [p, p + l) hold "message/" in any case?  It runs on every
+ * header line of a message: look for the rare '/' with memchr, then at the
+ * letters before it. */
 static gboolean
-contains_ci (const guint8 *p, gsize l, const char *needle)
+names_message_type (const guint8 *p, gsize l)
 {
-	gsize n = strlen (needle), i;
+	static const char word[] = "message";
+	const gsize n = sizeof word - 1;
+	const guint8 *end = p + l, *slash;
 
-	for (i = 0; i + n <= l; i++) {
-		if (bs_ascii_lower ((char) p[i]) == needle[0]
-		    && bs_ascii_starts_ci ((const char *) p + i,
-		    (const char *) p + l, needle))
+	for (slash = memchr (p + MIN (l, n), '/', l - MIN (l, n));
+	    slash != NULL;
+	    slash = memchr (slash + 1, '/', (gsize) (end - slash - 1))) {
+		if (bs_ascii_starts_ci ((const char *) slash - n,
+		    (const char *) slash, word))
 			return TRUE;
 	}
 	return FALSE;
@@ -238,8 +242,8 @@ check_structure (const guint8 *data, gsize len)
 		} else {
 			field = 0;
 		}
-		if (in_header && field > 0 && contains_ci (p, MIN (l, 256),
-		    "message/"))
+		if (in_header && field > 0 && names_message_type (p,
+		    MIN (l, 256)))
 			next_header = TRUE;
 		if (field > BS_INPUT_MAX_FIELD)
 			return "a header field longer than BS_INPUT_MAX_FIELD";
