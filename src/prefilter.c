@@ -5,10 +5,16 @@
 
 #include "prefilter.h"
 
-/* Bits of the hash: about 32 bits of table per run, so that one position
- * in thirty or fewer needs a closer look; 2^13 bits (1 KiB) at most. */
+/* Slots of the hash table: about 32 per run, so that one position in
+ * thirty or fewer needs a closer look; 2^13 (8 KiB) at most. */
 #define MIN_HASH_BITS 8
 #define MAX_HASH_BITS 13
+
+/* Bit 5 set on every byte: folds ASCII case in one OR, and merges a few
+ * pairs of other bytes ('@' and '`', '[' and '{'...), which only lets in
+ * more candidates, never fewer. */
+#define FOLD1 0x20u
+#define FOLD4 0x20202020u
 
 /* What the scan reads: built here at run time, or by bs_prefilter_write_c
  * at build time for the built-in rules (serialize-rules). */
@@ -403,22 +409,6 @@ bs_prefilter_runs (const char *pattern)
 
 /* Scanning. */
 
-static const guint8 *
-lower_table (void)
-{
-	static guint8 table[256];
-	static gsize done;
-
-	if (g_once_init_enter (&done)) {
-		guint i;
-
-		for (i = 0; i < 256; i++)
-			table[i] = (guint8) g_ascii_tolower ((char) i);
-		g_once_init_leave (&done, 1);
-	}
-	return table;
-}
-
 /* Four bytes, first in the low byte, to a hash of bits bits. */
 static inline guint32
 hash4 (guint32 v, guint bits)
@@ -426,13 +416,13 @@ hash4 (guint32 v, guint bits)
 	return (v * 2654435761u) >> (32 - bits);
 }
 
+/* The first four bytes of s, folded, first in the low byte. */
 static guint32
-pack4 (const guint8 *lower, const char *s)
+head4 (const char *s)
 {
-	return (guint32) lower[(guchar) s[0]]
-	    | (guint32) lower[(guchar) s[1]] << 8
-	    | (guint32) lower[(guchar) s[2]] << 16
-	    | (guint32) lower[(guchar) s[3]] << 24;
+	return ((guint32) (guchar) s[0] | (guint32) (guchar) s[1] << 8
+	    | (guint32) (guchar) s[2] << 16 | (guint32) (guchar) s[3] << 24)
+	    | FOLD4;
 }
 
 static int
@@ -446,13 +436,12 @@ compare_runs (const void *a, const void *b)
 BsPrefilter *
 bs_prefilter_new (const char *const *patterns, guint n)
 {
-	const guint8 *lower = lower_table ();
 	BsPrefilter *pf = g_new0 (BsPrefilter, 1);
 	g_autoptr(GArray) runs = g_array_new (FALSE, FALSE,
 	    sizeof (BsPrefilterRun));
 	GString *text = g_string_new (NULL);
 	guint8 *always = g_new0 (guint8, MAX (n, 1));
-	guint32 *bits;
+	guint8 *slots;
 	guint i, j;
 
 	for (i = 0; i < n; i++) {
@@ -468,7 +457,7 @@ bs_prefilter_new (const char *const *patterns, guint n)
 			r.len = (guint32) strlen (found[j]);
 			r.text = (guint32) text->len;
 			r.pattern = i;
-			r.head = pack4 (lower, found[j]);
+			r.head = head4 (found[j]);
 			g_string_append_len (text, found[j], r.len + 1);
 			g_array_append_val (runs, r);
 		}
@@ -477,12 +466,12 @@ bs_prefilter_new (const char *const *patterns, guint n)
 	while (pf->t.hash_bits < MAX_HASH_BITS
 	    && (1u << pf->t.hash_bits) < runs->len * 32)
 		pf->t.hash_bits++;
-	bits = g_new0 (guint32, (1u << pf->t.hash_bits) / 32);
+	slots = g_new0 (guint8, 1u << pf->t.hash_bits);
 	for (i = 0; i < runs->len; i++) {
 		BsPrefilterRun *r = &g_array_index (runs, BsPrefilterRun, i);
 
 		r->hash = hash4 (r->head, pf->t.hash_bits);
-		bits[r->hash / 32] |= 1u << (r->hash % 32);
+		slots[r->hash] = 1;
 	}
 	qsort (runs->data, runs->len, sizeof (BsPrefilterRun), compare_runs);
 	pf->t.n = n;
@@ -491,7 +480,7 @@ bs_prefilter_new (const char *const *patterns, guint n)
 	pf->t.runs = (BsPrefilterRun *) g_array_free (g_steal_pointer (&runs),
 	    FALSE);
 	pf->t.text = g_string_free (text, FALSE);
-	pf->t.bits = bits;
+	pf->t.slots = slots;
 	pf->owned = TRUE;
 	return pf;
 }
@@ -514,7 +503,7 @@ bs_prefilter_free (BsPrefilter *pf)
 		g_free ((gpointer) pf->t.always);
 		g_free ((gpointer) pf->t.runs);
 		g_free ((gpointer) pf->t.text);
-		g_free ((gpointer) pf->t.bits);
+		g_free ((gpointer) pf->t.slots);
 	}
 	g_free (pf);
 }
@@ -549,11 +538,11 @@ bs_prefilter_write_c (const BsPrefilter *pf, const char *name, FILE *f)
 	for (i = 0; i < MAX (text_len, 1); i++)
 		fprintf (f, "%s0x%02x,", i % 16 == 0 ? "\n\t" : " ",
 		    i < text_len ? (guchar) t->text[i] : 0);
-	fprintf (f, "\n};\nstatic const guint32 %s_bits[] = {", name);
-	for (i = 0; i < (1u << t->hash_bits) / 32; i++)
-		fprintf (f, "%s0x%08x,", i % 8 == 0 ? "\n\t" : " ", t->bits[i]);
+	fprintf (f, "\n};\nstatic const guint8 %s_slots[] = {", name);
+	for (i = 0; i < (1u << t->hash_bits); i++)
+		fprintf (f, "%s%u,", i % 32 == 0 ? "\n\t" : "", t->slots[i]);
 	fprintf (f, "\n};\nstatic const BsPrefilterTable %s = {\n\t%u, %u, "
-	    "%u, %s_always, %s_runs, %s_text, %s_bits,\n};\n\n", name, t->n,
+	    "%u, %s_always, %s_runs, %s_text, %s_slots,\n};\n\n", name, t->n,
 	    t->n_runs, t->hash_bits, name, name, name, name);
 }
 
@@ -593,14 +582,14 @@ folds_to_ascii (const guint8 *s, gsize len)
 	return FALSE;
 }
 
-/* Does s (len bytes at least) start with run, ignoring ASCII case? */
+/* Does s (len bytes at least) hold run, folded? */
 static inline gboolean
-run_at (const guint8 *lower, const guint8 *s, const char *run, gsize len)
+run_at (const guint8 *s, const char *run, gsize len)
 {
 	gsize i;
 
 	for (i = 0; i < len; i++) {
-		if (lower[s[i]] != (guchar) run[i])
+		if ((s[i] | FOLD1) != ((guchar) run[i] | FOLD1))
 			return FALSE;
 	}
 	return TRUE;
@@ -611,10 +600,8 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
     guint8 *may)
 {
 	const BsPrefilterTable *t = &pf->t;
-	const guint8 *lower = lower_table ();
 	const guint8 *s = (const guint8 *) text;
 	const guint shift = 32 - t->hash_bits;
-	guint32 window;
 	guint count = 0;
 	gsize i;
 
@@ -624,23 +611,25 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 	}
 	memcpy (may, t->always, t->n);
 	if (len >= BS_PREFILTER_MIN_RUN && t->n_runs > 0) {
-		window = (guint32) lower[s[0]] << 8 | (guint32) lower[s[1]] << 16
-		    | (guint32) lower[s[2]] << 24;
+		guint32 window = (guint32) s[0] << 8 | (guint32) s[1] << 16
+		    | (guint32) s[2] << 24;
+
 		for (i = 3; i < len; i++) {
-			guint32 h;
+			guint32 folded, h;
 			guint k;
 
-			window = window >> 8 | (guint32) lower[s[i]] << 24;
-			h = (window * 2654435761u) >> shift;
-			if (G_LIKELY ((t->bits[h / 32] & (1u << (h % 32))) == 0))
+			window = window >> 8 | (guint32) s[i] << 24;
+			folded = window | FOLD4;
+			h = (folded * 2654435761u) >> shift;
+			if (G_LIKELY (t->slots[h] == 0))
 				continue;
 			for (k = first_run (t, h); k < t->n_runs
 			    && t->runs[k].hash == h; k++) {
 				const BsPrefilterRun *r = &t->runs[k];
 
-				if (r->head == window && !may[r->pattern]
+				if (r->head == folded && !may[r->pattern]
 				    && r->len <= len - (i - 3)
-				    && run_at (lower, s + i + 1,
+				    && run_at (s + i + 1,
 				    t->text + r->text + 4, r->len - 4))
 					may[r->pattern] = TRUE;
 			}

@@ -8,9 +8,11 @@
  * four ASCII characters, or constructs this reader does not follow) are
  * always tried.  The answer is never "no" for a pattern that matches.
  *
- * Runs are compared ignoring ASCII case, as the sets match (PCRE2_CASELESS);
- * with PCRE2_UCP "k" and "s" also match U+212A and U+017F, so a text that
- * holds either makes every pattern a candidate.
+ * Runs are compared ignoring ASCII case, as the sets match (PCRE2_CASELESS),
+ * by setting bit 5 of every byte (which also pairs a few punctuation bytes:
+ * more candidates, never fewer).  With PCRE2_UCP "k" and "s" also match
+ * U+212A and U+017F, so a text that holds either makes every pattern a
+ * candidate.
  */
 #pragma once
 
@@ -23,9 +25,9 @@
 
 typedef struct BsPrefilter BsPrefilter;
 
-/* One run: its first four bytes in lower case, packed first byte lowest,
- * their hash, the pattern it lets in, and its text (lower case, offset in
- * the table's text). */
+/* One run: its first four bytes in lower case with bit 5 set (FOLD4 in
+ * prefilter.c), packed first byte lowest, their hash, the pattern it lets
+ * in, and its text (lower case, offset in the table's text). */
 typedef struct {
 	guint32 head;
 	guint32 hash;
@@ -42,7 +44,7 @@ typedef struct {
 	const guint8 *always;	/* n: tried whatever the text */
 	const BsPrefilterRun *runs;	/* sorted by hash */
 	const char *text;	/* the runs' text, each ending in NUL */
-	const guint32 *bits;	/* 2^hash_bits bits: some run has this hash */
+	const guint8 *slots;	/* 2^hash_bits: 1 where some run's hash is */
 } BsPrefilterTable;
 
 /* Builds the filter of n patterns (PCRE2 syntax, without PCRE2_EXTENDED). */
