@@ -161,7 +161,31 @@ ascii_text (GMimePart *part)
 	return text;
 }
 
-/* g_mime_text_part_get_text, faster for us-ascii. */
+/* GMime opens and closes an iconv converter for every part it converts,
+ * and glibc unloads a charset's module (CP1252.so...) when its last
+ * converter closes: over a mailbox, every windows-1252 part loaded the
+ * module again.  One converter kept open per charset (a few dozen at
+ * most) keeps each module loaded for the rest of the process. */
+#define BS_BODY_MAX_PINNED_CHARSETS 64
+
+static void
+keep_charset_loaded (const char *charset)
+{
+	static GHashTable *pinned;	/* canonical name -> iconv_t */
+	const char *canon = g_mime_charset_canon_name (charset);
+	iconv_t cd;
+
+	if (pinned == NULL)
+		pinned = g_hash_table_new (g_str_hash, g_str_equal);
+	if (canon == NULL || g_hash_table_contains (pinned, canon)
+	    || g_hash_table_size (pinned) >= BS_BODY_MAX_PINNED_CHARSETS)
+		return;
+	cd = g_mime_iconv_open ("UTF-8", canon);
+	if (cd != (iconv_t) -1)
+		g_hash_table_insert (pinned, g_strdup (canon), cd);
+}
+
+/* g_mime_text_part_get_text, faster for us-ascii and over many parts. */
 static char *
 text_part_text (GMimeTextPart *part)
 {
@@ -172,6 +196,8 @@ text_part_text (GMimeTextPart *part)
 	    || g_ascii_strcasecmp (charset, "ascii") == 0)
 	    && (text = ascii_text (GMIME_PART (part))) != NULL)
 		return text;
+	if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0)
+		keep_charset_loaded (charset);
 	return g_mime_text_part_get_text (part);
 }
 
