@@ -156,7 +156,8 @@ ascii_text (GMimePart *part)
 			return NULL;
 	}
 	text = g_malloc (bytes->len + 1);
-	memcpy (text, bytes->data, bytes->len);
+	if (bytes->len > 0)	/* an empty array's data may be NULL */
+		memcpy (text, bytes->data, bytes->len);
 	text[bytes->len] = '\0';
 	return text;
 }

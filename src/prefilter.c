@@ -473,7 +473,9 @@ bs_prefilter_new (const char *const *patterns, guint n)
 		r->hash = hash4 (r->head, pf->t.hash_bits);
 		slots[r->hash] = 1;
 	}
-	qsort (runs->data, runs->len, sizeof (BsPrefilterRun), compare_runs);
+	if (runs->len > 1)	/* an empty GArray's data may be NULL */
+		qsort (runs->data, runs->len, sizeof (BsPrefilterRun),
+		    compare_runs);
 	pf->t.n = n;
 	pf->t.n_runs = runs->len;
 	pf->t.always = always;
