@@ -93,6 +93,9 @@ typedef struct {
 	gboolean open_failed;
 	gboolean read_failed;
 	gboolean write_failed;
+	/* The message of a stdin run, kept until exit: tearing down its
+	 * GMime tree was 6% of a run's instructions, for nothing. */
+	BsInput *stdin_input;
 } Run;
 
 static void
@@ -257,6 +260,7 @@ process_stdin (Run *run)
 		return;
 	}
 	classify_input (run, input, STDIN_FILENO);
+	run->stdin_input = g_steal_pointer (&input);
 }
 
 static void
@@ -411,11 +415,11 @@ main (int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
-	/* Static: the rules and the config live as long as the process and
-	 * are not freed at exit (a tenth of a message's own work); from
-	 * here, leak checkers see them as still reachable. */
+	/* Static: the rules, the config and a stdin message live as long as
+	 * the process and are not freed at exit (a tenth of a message's own
+	 * work); from here, leak checkers see them as still reachable. */
 	static Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE,
-	    FALSE };
+	    FALSE, NULL };
 	guint n_files, i, modes;
 	int status;
 
