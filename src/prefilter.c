@@ -211,12 +211,36 @@ caseless_script (const char *p, gsize n)
 	    || script == G_UNICODE_SCRIPT_HEBREW;
 }
 
+/* The run that stands for "a byte over 0x7f": a branch that needs a
+ * character outside ASCII (of any script) cannot match pure ASCII text.
+ * No real run is a lone continuation byte. */
+#define HIGH_RUN "\x80"
+
+/* U+212A (KELVIN SIGN) and U+017F (LONG S) match ASCII "k" and "s"
+ * caseless: the only characters outside ASCII that can match inside it. */
+static gboolean
+matches_ascii (const char *p, gsize n)
+{
+	return (n == 3 && memcmp (p, "\xe2\x84\xaa", 3) == 0)
+	    || (n == 2 && memcmp (p, "\xc5\xbf", 2) == 0);
+}
+
 /* A factor of a branch: literals of which every match contains one. */
 typedef struct {
 	GString *run;		/* the run being read */
 	GPtrArray *best;	/* (nullable) the best factor so far */
 	gsize best_min;		/* its shortest literal */
+	gboolean high;		/* a character outside ASCII is required */
 } Branch;
+
+/* HIGH_RUN is worth a run of the shortest length: it rules out all ASCII
+ * text, but nothing else. */
+static gsize
+run_weight (const char *run)
+{
+	return strcmp (run, HIGH_RUN) == 0 ? BS_PREFILTER_MIN_RUN :
+	    strlen (run);
+}
 
 /* Keeps factor (taken) when it beats the best: a longer shortest literal
  * is rarer in text; at the same length, fewer literals. */
@@ -227,7 +251,7 @@ offer (Branch *b, GPtrArray *factor)
 	guint i;
 
 	for (i = 0; i < factor->len; i++)
-		min = MIN (min, strlen (factor->pdata[i]));
+		min = MIN (min, run_weight (factor->pdata[i]));
 	if (factor->len > 0 && (b->best == NULL || min > b->best_min
 	    || (min == b->best_min && factor->len < b->best->len))) {
 		g_clear_pointer (&b->best, g_ptr_array_unref);
@@ -316,7 +340,7 @@ static GPtrArray *
 pattern_factor (const char *pattern)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-	Branch b = { g_string_new (NULL), NULL, 0 };
+	Branch b = { g_string_new (NULL), NULL, 0, FALSE };
 	const char *p = pattern;
 	gboolean ok = TRUE;
 
@@ -326,12 +350,17 @@ pattern_factor (const char *pattern)
 
 		if (c == '\0' || c == '|') {
 			end_run (&b);
-			if (b.best == NULL || b.best_min < BS_PREFILTER_MIN_RUN) {
+			if (b.best != NULL && b.best_min >= BS_PREFILTER_MIN_RUN)
+				g_ptr_array_extend_and_steal (out,
+				    g_steal_pointer (&b.best));
+			else if (b.high)
+				g_ptr_array_add (out, g_strdup (HIGH_RUN));
+			else {
 				ok = FALSE;
 				break;
 			}
-			g_ptr_array_extend_and_steal (out,
-			    g_steal_pointer (&b.best));
+			g_clear_pointer (&b.best, g_ptr_array_unref);
+			b.high = FALSE;
 			if (c == '\0')
 				break;
 		} else if (c == '\\' && g_ascii_isalnum (p[1])) {
@@ -378,6 +407,8 @@ pattern_factor (const char *pattern)
 				 * may be in the run already: drop it all. */
 				g_string_truncate (b.run, 0);
 				step += quantifier_len (p + step);
+			} else if (!matches_ascii (p, step)) {
+				b.high = TRUE;
 			}
 		} else {
 			step = 1 + literal (&b, c, p + 1);
@@ -441,6 +472,7 @@ bs_prefilter_new (const char *const *patterns, guint n)
 	    sizeof (BsPrefilterRun));
 	GString *text = g_string_new (NULL);
 	guint8 *always = g_new0 (guint8, MAX (n, 1));
+	guint8 *high = g_new0 (guint8, MAX (n, 1));
 	guint8 *slots;
 	guint i, j;
 
@@ -454,6 +486,11 @@ bs_prefilter_new (const char *const *patterns, guint n)
 		for (j = 0; found[j] != NULL; j++) {
 			BsPrefilterRun r;
 
+			if (strcmp (found[j], HIGH_RUN) == 0) {
+				high[i] = TRUE;
+				pf->t.n_high++;
+				continue;
+			}
 			r.len = (guint32) strlen (found[j]);
 			r.text = (guint32) text->len;
 			r.pattern = i;
@@ -479,6 +516,7 @@ bs_prefilter_new (const char *const *patterns, guint n)
 	pf->t.n = n;
 	pf->t.n_runs = runs->len;
 	pf->t.always = always;
+	pf->t.high = high;
 	pf->t.runs = (BsPrefilterRun *) g_array_free (g_steal_pointer (&runs),
 	    FALSE);
 	pf->t.text = g_string_free (text, FALSE);
@@ -503,6 +541,7 @@ bs_prefilter_free (BsPrefilter *pf)
 		return;
 	if (pf->owned) {
 		g_free ((gpointer) pf->t.always);
+		g_free ((gpointer) pf->t.high);
 		g_free ((gpointer) pf->t.runs);
 		g_free ((gpointer) pf->t.text);
 		g_free ((gpointer) pf->t.slots);
@@ -526,6 +565,10 @@ bs_prefilter_write_c (const BsPrefilter *pf, const char *name, FILE *f)
 	for (i = 0; i < MAX (t->n, 1); i++)
 		fprintf (f, "%s%u,", i % 24 == 0 ? "\n\t" : " ",
 		    i < t->n ? t->always[i] : 0);
+	fprintf (f, "\n};\nstatic const guint8 %s_high[] = {", name);
+	for (i = 0; i < MAX (t->n, 1); i++)
+		fprintf (f, "%s%u,", i % 24 == 0 ? "\n\t" : " ",
+		    i < t->n ? t->high[i] : 0);
 	fprintf (f, "\n};\nstatic const BsPrefilterRun %s_runs[] = {\n",
 	    name);
 	for (i = 0; i < t->n_runs; i++) {
@@ -544,8 +587,9 @@ bs_prefilter_write_c (const BsPrefilter *pf, const char *name, FILE *f)
 	for (i = 0; i < (1u << t->hash_bits); i++)
 		fprintf (f, "%s%u,", i % 32 == 0 ? "\n\t" : "", t->slots[i]);
 	fprintf (f, "\n};\nstatic const BsPrefilterTable %s = {\n\t%u, %u, "
-	    "%u, %s_always, %s_runs, %s_text, %s_slots,\n};\n\n", name, t->n,
-	    t->n_runs, t->hash_bits, name, name, name, name);
+	    "%u, %u, %s_always, %s_high, %s_runs, %s_text, %s_slots,\n};\n\n",
+	    name, t->n, t->n_runs, t->n_high, t->hash_bits, name, name, name,
+	    name, name);
 }
 
 /* The first run with this hash, or n_runs. */
@@ -579,6 +623,26 @@ folds_to_ascii (const guint8 *s, gsize len)
 	}
 	for (p = s; (p = memchr (p, 0xe2, (gsize) (end - p))) != NULL; p++) {
 		if (p + 2 < end && p[1] == 0x84 && p[2] == 0xaa)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Does s hold a byte over 0x7f?  Eight at a time. */
+static gboolean
+has_high_byte (const guint8 *s, gsize len)
+{
+	gsize i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy (&w, s + i, 8);
+		if (w & G_GUINT64_CONSTANT (0x8080808080808080))
+			return TRUE;
+	}
+	for (; i < len; i++) {
+		if (s[i] & 0x80)
 			return TRUE;
 	}
 	return FALSE;
@@ -636,6 +700,10 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 					may[r->pattern] = TRUE;
 			}
 		}
+	}
+	if (t->n_high > 0 && has_high_byte (s, len)) {
+		for (i = 0; i < t->n; i++)
+			may[i] |= t->high[i];
 	}
 	for (i = 0; i < t->n; i++)
 		count += may[i];

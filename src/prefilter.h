@@ -4,7 +4,9 @@
  * pattern, and most texts match none of them.  Most patterns contain a run
  * of plain characters that every match must contain ("could not be
  * delivered"); one pass that looks for all those runs at once rules out
- * every pattern whose runs are absent.  Patterns without such a run (under
+ * every pattern whose runs are absent.  A pattern that needs a character
+ * outside ASCII (Cyrillic, whose case this reader does not fold) is ruled
+ * out by a text of pure ASCII.  Patterns without such a run (under
  * four ASCII characters, or constructs this reader does not follow) are
  * always tried.  The answer is never "no" for a pattern that matches.
  *
@@ -40,8 +42,12 @@ typedef struct {
 typedef struct {
 	guint n;		/* patterns */
 	guint n_runs;
+	guint n_high;		/* patterns that high lets in */
 	guint hash_bits;
 	const guint8 *always;	/* n: tried whatever the text */
+	const guint8 *high;	/* n: tried when the text has a byte over
+				 * 0x7f (a branch needs a character outside
+				 * ASCII) */
 	const BsPrefilterRun *runs;	/* sorted by hash */
 	const char *text;	/* the runs' text, each ending in NUL */
 	const guint8 *slots;	/* 2^hash_bits: 1 where some run's hash is */
@@ -66,6 +72,7 @@ guint bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 void bs_prefilter_write_c (const BsPrefilter *pf, const char *name, FILE *f);
 
 /* Returns: (transfer full) (nullable) the runs, in lower case, one per
- * top-level branch, that every match of pattern contains one of; NULL when
- * some branch has none (the pattern is always tried). */
+ * top-level branch, that every match of pattern contains one of; "\x80"
+ * for a branch that has no run but needs a character outside ASCII; NULL
+ * when some branch has neither (the pattern is always tried). */
 GStrv bs_prefilter_runs (const char *pattern);

@@ -79,8 +79,27 @@ test_runs_none (void)
 	check_runs ("hello)", "-");
 	check_runs ("hello\\", "-");
 	check_runs ("(unclosed group", "-");
-	/* Cyrillic folds case beyond ASCII: not a literal here. */
-	check_runs ("привет мир", "-");
+	/* Neither a run nor a character outside ASCII. */
+	check_runs ("caf(?:é)?", "-");
+}
+
+static void
+test_runs_high (void)
+{
+	/* Cyrillic folds case beyond ASCII: no run, but a match needs a
+	 * byte over 0x7f ("\x80" says so). */
+	check_runs ("привет мир", "\x80");
+	check_runs ("é", "\x80");
+	check_runs ("(?:привет|мир)", "\x80|\x80");
+	/* U+212A and U+017F match ASCII "k" and "s": never "\x80". */
+	check_runs ("\xe2\x84\xaa", "-");
+	check_runs ("\xc5\xbf", "-");
+	check_runs ("\xe2\x84\xaa" "elvin", "elvin");
+	/* An optional character needs nothing. */
+	check_runs ("мир?", "\x80");
+	check_runs ("м?", "-");
+	/* A run of four or more is worth more than "\x80". */
+	check_runs ("мир hello", " hello");
 }
 
 static void
@@ -154,6 +173,21 @@ test_scan (void)
 	g_assert_cmpstr (got, ==, "0100");
 }
 
+static void
+test_scan_high (void)
+{
+	static const char *const patterns[] = {
+		"письмо не (?:может|было)", "could not be delivered", NULL,
+	};
+	g_autoptr(BsPrefilter) pf = filter (patterns);
+
+	check_scan (pf, "your mail could not be delivered", "01");
+	check_scan (pf, "Ваше ПИСЬМО не может быть доставлено", "10");
+	/* Any byte over 0x7f lets it in, whatever the script. */
+	check_scan (pf, "caf\xc3\xa9", "10");
+	check_scan (pf, "", "00");
+}
+
 /* Every built-in pattern, on texts made of the pieces of every other
  * pattern's runs and of texts that match: whenever PCRE2 matches, the
  * filter must have said "may". */
@@ -181,6 +215,9 @@ test_never_wrong (void)
 		"until 3 January with limited access to e-mail.\n",
 		"Please confirm that you sent this message: click the link "
 		"to be added to my list of approved senders.\n",
+		"Ваше письмо не может быть доставлено. Не удалось доставить "
+		"сообщение следующим получателям: пользователь не найден; "
+		"ящик переполнен; Недоставленное сообщение; в отпуске",
 	};
 	const BsRuleSpec *spec;
 	guint checked = 0;
@@ -274,9 +311,11 @@ main (int argc, char **argv)
 	g_test_add_func ("/prefilter/runs/plain", test_runs_plain);
 	g_test_add_func ("/prefilter/runs/groups", test_runs_groups);
 	g_test_add_func ("/prefilter/runs/none", test_runs_none);
+	g_test_add_func ("/prefilter/runs/high", test_runs_high);
 	g_test_add_func ("/prefilter/runs/caseless-scripts",
 	    test_runs_caseless_scripts);
 	g_test_add_func ("/prefilter/scan", test_scan);
+	g_test_add_func ("/prefilter/scan-high", test_scan_high);
 	g_test_add_func ("/prefilter/never-wrong", test_never_wrong);
 	g_test_add_func ("/prefilter/static-same", test_static_same);
 	return g_test_run ();
