@@ -40,7 +40,9 @@ brace_len (const char *p)
 {
 	gsize i = 1;
 
-	while (g_ascii_isdigit (p[i]) || p[i] == ',' || p[i] == ' ')
+	/* PCRE2 10.43 allows spaces and tabs in a quantifier. */
+	while (g_ascii_isdigit (p[i]) || p[i] == ',' || p[i] == ' '
+	    || p[i] == '\t')
 		i++;
 	return p[i] == '}' ? i + 1 : 1;
 }
@@ -64,8 +66,9 @@ escape_len (const char *p)
 
 	if (p[1] == '\0')
 		return 0;
-	if (strchr ("xopPNgk", p[1]) != NULL && (p[2] == '{' || p[2] == '<'
-	    || p[2] == '\'')) {
+	/* \x{..} \o{..} \p{..} \N{U+..}; \g and \k also take <..> and '..' */
+	if ((strchr ("xopPNgk", p[1]) != NULL && p[2] == '{')
+	    || (strchr ("gk", p[1]) != NULL && (p[2] == '<' || p[2] == '\''))) {
 		char end = p[2] == '{' ? '}' : p[2] == '<' ? '>' : '\'';
 
 		close = strchr (p + 3, end);
@@ -170,13 +173,22 @@ group_len (const char *p)
 	return 0;
 }
 
-/* Does an option setting anywhere turn on extended syntax, where spaces and
- * '#' are not literals?  Then this reader would be wrong: give up. */
+/* Does the pattern use what this reader does not follow?  Then it gives
+ * up, and the pattern is always tried:
+ * - an option setting that turns on extended syntax, where spaces and '#'
+ *   are not literals;
+ * - \Q...\E quoting, \E alone and (?#...) comments, which PCRE2 skips
+ *   even between an item and its quantifier (and a comment ends at its
+ *   first ')', whatever precedes it);
+ * - (*VERB)s, of which (*ACCEPT) ends a match before what follows it. */
 static gboolean
-sets_extended (const char *pattern)
+unfollowable (const char *pattern)
 {
 	const char *p;
 
+	if (strstr (pattern, "\\Q") != NULL || strstr (pattern, "\\E") != NULL
+	    || strstr (pattern, "(?#") != NULL || strstr (pattern, "(*") != NULL)
+		return TRUE;
 	for (p = strstr (pattern, "(?"); p != NULL; p = strstr (p + 1, "(?")) {
 		const char *q = p + 2;
 
@@ -429,7 +441,7 @@ bs_prefilter_runs (const char *pattern)
 {
 	GPtrArray *factor;
 
-	if (sets_extended (pattern))
+	if (unfollowable (pattern))
 		return NULL;
 	factor = pattern_factor (pattern);
 	if (factor == NULL)

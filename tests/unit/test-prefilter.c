@@ -188,6 +188,57 @@ test_scan_high (void)
 	check_scan (pf, "", "00");
 }
 
+/* Constructs the reader must not follow, each with a subject PCRE2
+ * matches: the scan must let the pattern in (found by review). */
+static void
+test_unfollowable (void)
+{
+	static const struct {
+		const char *pattern;
+		const char *subject;
+	} cases[] = {
+		/* PCRE2 skips \E and comments between an item and its
+		 * quantifier. */
+		{ "abcd\\E?xyz", "abcxyz" },
+		{ "(?:abcd|efgh)(?#)?qq", "qq" },
+		{ "\xc3\xa9\\E?abc", "abc" },
+		/* (*ACCEPT) ends the match before the run. */
+		{ "abcd(*ACCEPT)efghij", "abcd" },
+		{ "abc(*ACCEPT)\xc3\xa9", "abc" },
+		/* \Q...\E in a class; a comment ends at its first ')'. */
+		{ "[\\Q]\\Eabcdefg]", "a" },
+		{ "(?#[)abcd|efgh(?#])wxyz", "abcd" },
+		/* \N is not followed by a name in <...>. */
+		{ "\\N<|qqqq>wxyz", "a<" },
+		{ "\\N'|q'abcd", "a'" },
+		/* A quantifier with a tab (PCRE2 10.43) or literal braces. */
+		{ "abcd{\t0}wxyz", "abcd{\t0}wxyz" },
+	};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+		const char *pattern = cases[i].pattern;
+		g_autoptr(BsPrefilter) pf = bs_prefilter_new (&pattern, 1);
+		g_autoptr(BsRegex) re = bs_regex_new (pattern,
+		    BS_REGEX_CASELESS | BS_REGEX_MULTILINE | BS_REGEX_UTF8,
+		    NULL);
+		gsize len = strlen (cases[i].subject);
+		guint8 may = 0;
+
+		g_assert_nonnull (re);
+		g_assert_true (bs_regex_match (re, cases[i].subject, len, 0,
+		    NULL, NULL));
+		bs_prefilter_scan (pf, cases[i].subject, len, &may);
+		if (!may)
+			g_error ("%s matches \"%s\" but was ruled out", pattern,
+			    cases[i].subject);
+	}
+	check_runs ("abcd\\E?xyz", "-");
+	check_runs ("abcd(*ACCEPT)efghij", "-");
+	check_runs ("(?#comment)abcdef", "-");
+	check_runs ("abcd{\t0}wxyz", "wxyz");
+}
+
 /* Every built-in pattern, on texts made of the pieces of every other
  * pattern's runs and of texts that match: whenever PCRE2 matches, the
  * filter must have said "may". */
@@ -317,6 +368,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/prefilter/scan", test_scan);
 	g_test_add_func ("/prefilter/scan-high", test_scan_high);
 	g_test_add_func ("/prefilter/never-wrong", test_never_wrong);
+	g_test_add_func ("/prefilter/unfollowable", test_unfollowable);
 	g_test_add_func ("/prefilter/static-same", test_static_same);
 	return g_test_run ();
 }
