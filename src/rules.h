@@ -112,10 +112,12 @@ extern const guint bs_builtin_count;
  * serialize-rules (data NULL: none). */
 extern const BsRuleCode bs_builtin_code[];
 
-/* Loads the rules compiled into the binary.  Their patterns were checked
- * when the binary was built (the test suite loads data/rules with -R), so
- * each compiles on its first match: a message pays only for what it uses.
- * jit: JIT-compile each pattern as it is compiled (many messages). */
+/* The rules compiled into the binary.  Their patterns were checked when
+ * the binary was built (the test suite loads data/rules with -R), so each
+ * rule is made when first looked up and each alternative decoded when
+ * first tried: a message pays only for what it uses.  Never fails today;
+ * error is for a future source of rules.
+ * jit: JIT-compile each pattern as it is decoded (many messages). */
 BsRules *bs_rules_load_builtin (gboolean jit,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
