@@ -172,6 +172,20 @@ set_field (BsDsn *dsn, BsRecipient *r, const char *name, gsize nlen,
 #undef IS
 }
 
+/* Does the line [p, p + l) hold the field name (white space may come
+ * before the colon, as Mimecast writes "Final-Recipient : ...")? */
+static gboolean
+line_is_field (const char *p, gsize l, const char *name)
+{
+	gsize n = strlen (name);
+
+	if (l <= n || g_ascii_strncasecmp (p, name, n) != 0)
+		return FALSE;
+	while (n < l && (p[n] == ' ' || p[n] == '\t'))
+		n++;
+	return n < l && p[n] == ':';
+}
+
 /* Is this group a recipient group?  RFC 3464 requires Final-Recipient and
  * Action; some MTAs drop the per-message group or merge it, so any group
  * naming a recipient counts. */
@@ -182,8 +196,8 @@ group_names_recipient (const char *p, const char *end)
 		const char *nl = memchr (p, '\n', (gsize) (end - p));
 		gsize l = (gsize) ((nl != NULL ? nl : end) - p);
 
-		if ((l >= 16 && g_ascii_strncasecmp (p, "Final-Recipient:", 16) == 0)
-		    || (l >= 19 && g_ascii_strncasecmp (p, "Original-Recipient:", 19) == 0))
+		if (line_is_field (p, l, "Final-Recipient")
+		    || line_is_field (p, l, "Original-Recipient"))
 			return TRUE;
 		p = nl != NULL ? nl + 1 : end;
 	}

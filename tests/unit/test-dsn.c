@@ -494,6 +494,31 @@ test_part_get_text (void)
 	g_assert_null (bs_part_get_text (GMIME_OBJECT (m), 0, NULL));
 }
 
+/* Mimecast writes a space before each colon; RFC 5322's obsolete syntax
+ * allows it, and the fields are the same. */
+static void
+test_space_before_colon (void)
+{
+	g_autoptr(BsDsn) dsn = parse ("Reporting-MTA : dns;mx.example.net\n"
+	    "\n"
+	    "Action : failed\n"
+	    "Status : 5.0.0\n"
+	    "Diagnostic-Code : smtp;550 5.7.54 relaying denied\n"
+	    "Remote-MTA : example.net\n"
+	    "Final-Recipient : rfc/822;bob@example.net\n");
+	g_autoptr(BsDsn) other = parse ("Final-Recipients : rfc822;x@y.z\n"
+	    "Action: failed\n");
+
+	g_assert_cmpuint (dsn->recipients->len, ==, 1);
+	g_assert_cmpstr (rcpt (dsn, 0)->recipient, ==, "bob@example.net");
+	g_assert_cmpstr (rcpt (dsn, 0)->action, ==, "failed");
+	g_assert_cmpstr (rcpt (dsn, 0)->status, ==, "5.0.0");
+	g_assert_cmpstr (rcpt (dsn, 0)->diagnostic, ==,
+	    "550 5.7.54 relaying denied");
+	/* A name that only starts like the field is not the field. */
+	g_assert_cmpuint (other->recipients->len, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -502,6 +527,7 @@ main (int argc, char **argv)
 	g_test_init (&argc, &argv, NULL);
 	g_mime_init ();
 	g_test_add_func ("/dsn/groups", test_groups);
+	g_test_add_func ("/dsn/space-before-colon", test_space_before_colon);
 	g_test_add_func ("/dsn/crlf", test_crlf);
 	g_test_add_func ("/dsn/blank-lines-with-white-space",
 	    test_blank_lines_with_white_space);
