@@ -99,33 +99,68 @@ diagnostic_after (const char *text, gsize len, gsize start, gsize line_start)
 	return g_string_free (out, FALSE);
 }
 
+/* The address a recipient line names. */
+static char *
+line_address (const char *text, const BsRuleMatch *l)
+{
+	char *addr = g_strndup (text + l->group_start,
+	    (gsize) (l->group_end - l->group_start));
+
+	return g_strstrip (addr);
+}
+
 void
 bs_bounce_text_recipients (const char *text, gsize len, const BsRules *rules,
     BsDsn *dsn)
 {
 	const BsRule *set = bs_rules_get_set (rules, "recipient-line");
+	g_autoptr(GArray) lines = NULL;
+	g_autoptr(GPtrArray) addrs = NULL;
+	g_autofree gsize *limits = NULL;
 	gsize offset = 0;
 	BsRuleMatch m;
+	guint i;
 
 	if (text == NULL)
 		return;
-	while (offset < len && bs_rule_match (set, text, len, offset, "rcpt",
-	    &m)) {
-		g_autofree char *addr = NULL;
+	/* Every recipient line first: a diagnostic runs to the next blank
+	 * line or the next line naming another recipient, whichever comes
+	 * first, so that a list of "addr: reason" lines gives each its own
+	 * reason.  (Postfix folds a reason onto a line that names the same
+	 * address again: that line does not end it.) */
+	lines = g_array_new (FALSE, FALSE, sizeof (BsRuleMatch));
+	addrs = g_ptr_array_new_with_free_func (g_free);
+	while (offset < len && lines->len <= 4 * BS_DSN_MAX_RECIPIENTS
+	    && bs_rule_match (set, text, len, offset, "rcpt", &m)) {
+		offset = m.end > offset ? m.end : offset + 1;
+		if (m.group_start >= 0 && m.group_end > m.group_start) {
+			g_array_append_val (lines, m);
+			g_ptr_array_add (addrs, line_address (text, &m));
+		}
+	}
+	limits = g_new (gsize, lines->len + 1);
+	for (i = lines->len; i-- > 0;) {
+		if (i + 1 == lines->len)
+			limits[i] = len;
+		else if (g_ascii_strcasecmp (addrs->pdata[i],
+		    addrs->pdata[i + 1]) != 0)
+			limits[i] = g_array_index (lines, BsRuleMatch,
+			    i + 1).start;
+		else
+			limits[i] = limits[i + 1];
+	}
+	for (i = 0; i < lines->len; i++) {
+		const BsRuleMatch *l = &g_array_index (lines, BsRuleMatch, i);
+		const char *addr = addrs->pdata[i];
 		BsRecipient *r;
 
-		offset = m.end > offset ? m.end : offset + 1;
-		if (m.group_start < 0 || m.group_end <= m.group_start)
-			continue;
-		addr = g_strndup (text + m.group_start,
-		    (gsize) (m.group_end - m.group_start));
-		g_strstrip (addr);
 		if (strchr (addr, '@') == NULL || already_listed (dsn, addr))
 			continue;
 		r = bs_recipient_new ();
-		r->recipient = g_steal_pointer (&addr);
+		r->recipient = g_strdup (addr);
 		r->action = g_strdup ("failed");
-		r->diagnostic = diagnostic_after (text, len, m.end, m.start);
+		r->diagnostic = diagnostic_after (text, MAX (limits[i], l->end),
+		    l->end, l->start);
 		r->status = bs_bounce_text_status (r->diagnostic);
 		bs_dsn_add_recipient (dsn, r);
 		if (dsn->truncated_recipients > 0)

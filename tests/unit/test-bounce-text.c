@@ -224,6 +224,31 @@ test_status (void)
 	g_assert_null (bs_bounce_text_status (NULL));
 }
 
+/* A list of "addr: reason" lines with no blank line between them: each
+ * recipient gets its own line's reason, whole (OpenSMTPD). */
+static void
+test_list_without_blank_lines (void)
+{
+	g_autoptr(BsDsn) dsn = read_text (
+	    "    An error has occurred while attempting to deliver a message "
+	    "for\n    the following list of recipients:\n"
+	    "\n"
+	    "full@example.jp: 550 5.2.2 <full@example.jp>... Mailbox Full\n"
+	    "gone@example.jp: 550 5.1.1 <gone@example.jp>... User Unknown\n"
+	    "\n"
+	    "    Below is a copy of the original message:\n", "    Below");
+
+	g_assert_cmpuint (dsn->recipients->len, ==, 2);
+	g_assert_cmpstr (rcpt (dsn, 0)->recipient, ==, "full@example.jp");
+	g_assert_cmpstr (rcpt (dsn, 0)->diagnostic, ==,
+	    "550 5.2.2 <full@example.jp>... Mailbox Full");
+	g_assert_cmpstr (rcpt (dsn, 0)->status, ==, "5.2.2");
+	g_assert_cmpstr (rcpt (dsn, 1)->recipient, ==, "gone@example.jp");
+	g_assert_cmpstr (rcpt (dsn, 1)->diagnostic, ==,
+	    "550 5.1.1 <gone@example.jp>... User Unknown");
+	g_assert_cmpstr (rcpt (dsn, 1)->status, ==, "5.1.1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,6 +259,8 @@ main (int argc, char **argv)
 	rules = bs_rules_load_builtin (FALSE, &error);
 	g_assert_no_error (error);
 	g_test_add_func ("/bounce-text/postfix", test_postfix);
+	g_test_add_func ("/bounce-text/list-without-blank-lines",
+	    test_list_without_blank_lines);
 	g_test_add_func ("/bounce-text/qmail", test_qmail);
 	g_test_add_func ("/bounce-text/exim", test_exim);
 	g_test_add_func ("/bounce-text/sendmail", test_sendmail);
