@@ -249,6 +249,27 @@ test_list_without_blank_lines (void)
 	g_assert_cmpstr (rcpt (dsn, 1)->status, ==, "5.1.1");
 }
 
+/* Exchange 2003: "addr on <date>", then the reason indented below. */
+static void
+test_exchange2003 (void)
+{
+	g_autoptr(BsDsn) dsn = read_text (
+	    "Your message did not reach some or all of the intended "
+	    "recipients.\n"
+	    "\n"
+	    "The following recipient(s) could not be reached:\n"
+	    "\n"
+	    "kim@example.jp on Thu, 29 Apr 2010 00:00:00 -0000\n"
+	    "    The recipient name is not recognized\n"
+	    "    MSEXCH:IMS:NNN:CAT 0 (000C05A6) Unknown Recipient\n", NULL);
+
+	g_assert_cmpuint (dsn->recipients->len, ==, 1);
+	g_assert_cmpstr (rcpt (dsn, 0)->recipient, ==, "kim@example.jp");
+	g_assert_cmpstr (rcpt (dsn, 0)->diagnostic, ==, "The recipient name is "
+	    "not recognized MSEXCH:IMS:NNN:CAT 0 (000C05A6) Unknown "
+	    "Recipient");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -259,6 +280,7 @@ main (int argc, char **argv)
 	rules = bs_rules_load_builtin (FALSE, &error);
 	g_assert_no_error (error);
 	g_test_add_func ("/bounce-text/postfix", test_postfix);
+	g_test_add_func ("/bounce-text/exchange2003", test_exchange2003);
 	g_test_add_func ("/bounce-text/list-without-blank-lines",
 	    test_list_without_blank_lines);
 	g_test_add_func ("/bounce-text/qmail", test_qmail);
