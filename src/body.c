@@ -137,28 +137,42 @@ strip_cr (char *s)
  * more than parsing the message.  ASCII is UTF-8: decode the transfer
  * encoding only, and leave anything with 8-bit bytes to GMime. */
 static char *
-ascii_text (GMimePart *part)
+ascii_text (GMimeObject *part)
 {
-	GMimeDataWrapper *content = g_mime_part_get_content (part);
-	g_autoptr(GMimeStream) mem = NULL;
-	GByteArray *bytes;
-	char *text;
-	guint i;
+	gsize len, i;
+	char *text = bs_part_get_text (part, 0, &len);
 
+	for (i = 0; text != NULL && i < len; i++) {
+		if ((guchar) text[i] >= 0x80)
+			g_clear_pointer (&text, g_free);
+	}
+	return text;
+}
+
+char *
+bs_part_get_text (GMimeObject *object, gsize max, gsize *len)
+{
+	g_autoptr(GMimeStream) mem = NULL;
+	GMimeDataWrapper *content;
+	GByteArray *array;
+	char *text;
+
+	if (!GMIME_IS_PART (object))
+		return NULL;
+	content = g_mime_part_get_content (GMIME_PART (object));
 	if (content == NULL)
 		return NULL;
 	mem = g_mime_stream_mem_new ();
 	if (g_mime_data_wrapper_write_to_stream (content, mem) < 0)
 		return NULL;
-	bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
-	for (i = 0; i < bytes->len; i++) {
-		if (bytes->data[i] >= 0x80)
-			return NULL;
-	}
-	text = g_malloc (bytes->len + 1);
-	if (bytes->len > 0)	/* an empty array's data may be NULL */
-		memcpy (text, bytes->data, bytes->len);
-	text[bytes->len] = '\0';
+	array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+	if (max != 0 && array->len > max)
+		g_byte_array_set_size (array, (guint) max);
+	text = array->len > 0 ? g_strndup ((const char *) array->data,
+	    array->len) : g_strdup ("");
+	/* g_strndup stops at a NUL; report what the string really holds. */
+	if (len != NULL)
+		*len = strlen (text);
 	return text;
 }
 
@@ -195,7 +209,7 @@ text_part_text (GMimeTextPart *part)
 
 	if (charset != NULL && (g_ascii_strcasecmp (charset, "us-ascii") == 0
 	    || g_ascii_strcasecmp (charset, "ascii") == 0)
-	    && (text = ascii_text (GMIME_PART (part))) != NULL)
+	    && (text = ascii_text (GMIME_OBJECT (part))) != NULL)
 		return text;
 	if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0)
 		keep_charset_loaded (charset);

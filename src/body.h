@@ -6,6 +6,11 @@
 /* How much text of one part the recognisers and rules look at. */
 #define BS_BODY_MAX_TEXT (256 * 1024)
 
+/* Returns: (transfer full) (nullable) the decoded content of a leaf part
+ * (transfer encoding undone, charset untouched), at most max bytes (0: all),
+ * up to its first NUL; *len (nullable) is its length. */
+char *bs_part_get_text (GMimeObject *part, gsize max, gsize *len);
+
 /* Returns: (transfer full) (nullable) the text of a text/plain or text/html
  * leaf (HTML reduced to its text), converted to UTF-8, at most max bytes,
  * with CRLF turned into LF. */

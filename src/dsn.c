@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "body.h"
 #include "dsn.h"
 
 /* How much of a delivery-status part we read: 10,000 recipients of a
@@ -289,33 +290,6 @@ bs_dsn_parse_fields (const char *text, gsize len)
 		p = gend;
 	}
 	return dsn;
-}
-
-char *
-bs_part_get_text (GMimeObject *object, gsize max, gsize *len)
-{
-	g_autoptr(GMimeStream) mem = NULL;
-	GMimeDataWrapper *content;
-	GByteArray *array;
-	char *text;
-
-	if (!GMIME_IS_PART (object))
-		return NULL;
-	content = g_mime_part_get_content (GMIME_PART (object));
-	if (content == NULL)
-		return NULL;
-	mem = g_mime_stream_mem_new ();
-	if (g_mime_data_wrapper_write_to_stream (content, mem) < 0)
-		return NULL;
-	array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
-	if (max != 0 && array->len > max)
-		g_byte_array_set_size (array, (guint) max);
-	text = array->len > 0 ? g_strndup ((const char *) array->data,
-	    array->len) : g_strdup ("");
-	/* g_strndup stops at a NUL; report what the string really holds. */
-	if (len != NULL)
-		*len = strlen (text);
-	return text;
 }
 
 static gboolean

@@ -50,6 +50,3 @@ BsDsn *bs_dsn_parse (GMimeMessage *message);
  * Returns: (transfer full) */
 char *bs_dsn_clean_address (const char *value);
 
-/* Returns: (transfer full) (nullable) the decoded content of a leaf part,
- * at most max bytes (0: all). */
-char *bs_part_get_text (GMimeObject *part, gsize max, gsize *len);

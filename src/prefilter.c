@@ -679,7 +679,6 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 {
 	const BsPrefilterTable *t = &pf->t;
 	const guint8 *s = (const guint8 *) text;
-	const guint shift = 32 - t->hash_bits;
 	guint count = 0;
 	gsize i;
 
@@ -698,7 +697,7 @@ bs_prefilter_scan (const BsPrefilter *pf, const char *text, gsize len,
 
 			window = window >> 8 | (guint32) s[i] << 24;
 			folded = window | FOLD4;
-			h = (folded * 2654435761u) >> shift;
+			h = hash4 (folded, t->hash_bits);
 			if (G_LIKELY (t->slots[h] == 0))
 				continue;
 			for (k = first_run (t, h); k < t->n_runs

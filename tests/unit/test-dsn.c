@@ -1,4 +1,5 @@
 /* test-dsn.c: RFC 3464 / RFC 6533 delivery-status fields. */
+#include "body.h"
 #include "dsn.h"
 #include "input.h"
 
