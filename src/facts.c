@@ -27,6 +27,7 @@ bs_facts_free (BsFacts *f)
 	bs_dsn_free (f->dsn);
 	g_free (f->reason);
 	bs_original_free (f->original);
+	g_free (f->ledger_detail);
 	g_free (f);
 }
 

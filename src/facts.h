@@ -36,6 +36,12 @@ typedef struct {
 	BsDsn *dsn;		/* recipients, structured or from prose */
 	char *reason;		/* reason class of the first failed recipient */
 	BsOriginal *original;
+
+	/* Proof from the owner's sent-mail ledger, filled in before scoring;
+	 * both FALSE when there is no ledger or it has no say. */
+	gboolean ledger_sent;	/* the original's Message-ID was sent */
+	gboolean ledger_unsent;	/* it was not, and the ledger covers its Date */
+	char *ledger_detail;	/* what the ledger says, for people */
 } BsFacts;
 
 BsFacts *bs_facts_new (void);
