@@ -6,6 +6,8 @@
 
 #include "config.h"
 #include "keyfile-line.h"
+#include "rules.h"
+#include "textfile.h"
 
 #include "build-config.h"
 
@@ -43,9 +45,11 @@ bs_config_parse_number (const char *text, double *out, GError **error)
 
 	errno = 0;
 	v = g_ascii_strtod (text, &end);
-	if (errno != 0 || end == text || *end != '\0' || !isfinite (v)) {
+	if (errno != 0 || end == text || *end != '\0' || !isfinite (v)
+	    || fabs (v) > BS_RULES_NUMBER_MAX) {
 		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
-		    "\"%s\" is not a number", text);
+		    "\"%s\" is not a number from -%.0f to %.0f", text,
+		    BS_RULES_NUMBER_MAX, BS_RULES_NUMBER_MAX);
 		return FALSE;
 	}
 	*out = v;
@@ -82,13 +86,16 @@ bs_config_parse_size (const char *text, guint64 *out, GError **error)
 	if (*end != '\0' && end[1] != '\0'
 	    && !(g_ascii_tolower (end[1]) == 'b' && end[2] == '\0'))
 		goto bad;
-	if (v > G_MAXUINT64 / mult)
+	/* Capped so that every size, plus the byte that tells "larger",
+	 * fits in a gssize: no arithmetic on it can wrap. */
+	if (v > BS_CONFIG_MAX_SIZE / mult)
 		goto bad;
 	*out = v * mult;
 	return TRUE;
 bad:
 	g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
-	    "\"%s\" is not a size (bytes, or a number with k, M or G)", text);
+	    "\"%s\" is not a size (bytes, or a number with k, M or G, at "
+	    "most %" G_GUINT64_FORMAT ")", text, (guint64) BS_CONFIG_MAX_SIZE);
 	return FALSE;
 }
 
@@ -102,12 +109,23 @@ static gboolean
 load_list (BsConfig *config, GKeyFile *kf, const char *contents,
     const char *path, const char *key, ListAdder add, GError **error)
 {
+	g_autoptr(GError) list_error = NULL;
 	g_auto(GStrv) values = NULL;
 	gsize i;
 
 	if (!g_key_file_has_key (kf, "identity", key, NULL))
 		return TRUE;
-	values = g_key_file_get_string_list (kf, "identity", key, NULL, NULL);
+	/* An invalid escape or a byte that is not UTF-8 makes GKeyFile
+	 * refuse the whole list: an error to fix, not an empty identity. */
+	values = g_key_file_get_string_list (kf, "identity", key, NULL,
+	    &list_error);
+	if (values == NULL) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: %s: %s", path,
+		    bs_keyfile_line (contents, "identity", key), key,
+		    list_error != NULL ? list_error->message : "no value");
+		return FALSE;
+	}
 	for (i = 0; values != NULL && values[i] != NULL; i++) {
 		g_autoptr(GError) local = NULL;
 
@@ -199,7 +217,8 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	g_auto(GStrv) weights = NULL;
 	gsize len, i;
 
-	if (!g_file_get_contents (path, &contents, &len, &local)) {
+	contents = bs_textfile_read (path, &len, &local);
+	if (contents == NULL) {
 		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_READ,
 		    "%s", local->message);
 		return FALSE;

@@ -16,6 +16,9 @@ typedef enum {
 
 #define BS_DEFAULT_THRESHOLD 5.0
 #define BS_DEFAULT_MAX_SIZE (20 * 1024 * 1024)
+/* The largest --max-size: 1 TiB, far above any memory, and so far below
+ * G_MAXSSIZE that max-size + 1 and the reader's doubling never wrap. */
+#define BS_CONFIG_MAX_SIZE ((guint64) 1 << 40)
 
 typedef struct {
 	BsIdentity *identity;

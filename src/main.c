@@ -168,6 +168,8 @@ classify_input (Run *run, BsInput *input, int in_fd)
 	g_autoptr(BsFacts) facts = NULL;
 	g_autoptr(BsScore) score = NULL;
 	const char *name = input->name;
+	/* For the lines of verdict mode and --explain; JSON escapes. */
+	g_autofree char *shown = bs_report_quote_name (name);
 
 	if (input->too_large) {
 		g_debug ("%s: larger than --max-size, not classified", name);
@@ -184,12 +186,12 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			break;
 		case MODE_EXPLAIN:
 			emit (run, g_strdup_printf ("%s\n  not classified: larger "
-			    "than --max-size\n", name), FALSE);
+			    "than --max-size\n", shown), FALSE);
 			break;
 		case MODE_VERDICT:
 			if (opt_files != NULL)
 				emit (run, g_strdup_printf ("%s: unknown "
-				    "reason=too-large", name), TRUE);
+				    "reason=too-large", shown), TRUE);
 			break;
 		}
 		/* Read to the end all the same: a pipe's writer must not see
@@ -238,11 +240,11 @@ classify_input (Run *run, BsInput *input, int in_fd)
 		emit (run, bs_report_json (name, facts, score), TRUE);
 		break;
 	case MODE_EXPLAIN:
-		emit (run, bs_report_explain (name, facts, score), FALSE);
+		emit (run, bs_report_explain (shown, facts, score), FALSE);
 		break;
 	case MODE_VERDICT:
 		if (opt_files != NULL)
-			emit (run, bs_report_line (name, facts, score), TRUE);
+			emit (run, bs_report_line (shown, facts, score), TRUE);
 		break;
 	}
 }
@@ -306,6 +308,26 @@ process_file (Run *run, const char *path)
 	}
 	if (fd >= 0)
 		close (fd);
+}
+
+/* At exit, whoever calls it: output that could not be written is 75 with
+ * a line on stderr, never a silent 0 (--help > /dev/full) or a silent 75
+ * (--version with stdout closed). */
+static void
+check_stdout_at_exit (void)
+{
+	static gboolean reported;
+
+	if (reported)
+		return;
+	if (fflush (stdout) != 0 || ferror (stdout)) {
+		int saved = errno;
+
+		reported = TRUE;
+		complain ("write error: %s", saved != 0 ? g_strerror (saved) :
+		    "standard output");
+		_exit (EXIT_TEMPFAIL);
+	}
 }
 
 static int
@@ -420,9 +442,12 @@ main (int argc, char **argv)
 	 * work); from here, leak checkers see them as still reachable. */
 	static Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE,
 	    FALSE, NULL };
-	guint n_files, i, modes;
+	guint n_files, n_stdin, i, modes;
 	int status;
 
+	/* GLib prints --help and exits 0 itself: the check at exit is
+	 * what makes --help > /dev/full an error. */
+	atexit (check_stdout_at_exit);
 	ctx = g_option_context_new ("- tell backscatter from real bounces");
 	g_option_context_add_main_entries (ctx, entries, NULL);
 	g_option_context_set_summary (ctx, "Reads one message on standard input "
@@ -437,7 +462,7 @@ main (int argc, char **argv)
 		return usage_error (ctx, "%s", error->message);
 	if (opt_version) {
 		printf ("backscatter-check %s\n", PACKAGE_VERSION);
-		return fflush (stdout) == 0 ? 0 : EXIT_TEMPFAIL;
+		return 0;	/* check_stdout_at_exit says whether it was */
 	}
 	if (opt_verbose)
 		g_setenv ("G_MESSAGES_DEBUG", "backscatter-check", TRUE);
@@ -449,6 +474,10 @@ main (int argc, char **argv)
 	if (opt_filter && n_files > 1)
 		return usage_error (ctx, "-H takes one message: stdin or one "
 		    "FILE");
+	for (i = 0, n_stdin = 0; i < n_files; i++)
+		n_stdin += strcmp (opt_files[i], "-") == 0 ? 1 : 0;
+	if (n_stdin > 1)
+		return usage_error (ctx, "- (standard input) can be read once");
 	run.mode = opt_filter ? MODE_FILTER : opt_json ? MODE_JSON :
 	    opt_explain ? MODE_EXPLAIN : MODE_VERDICT;
 
@@ -475,11 +504,17 @@ main (int argc, char **argv)
 	} else if (status == 0) {
 		if (n_files == 0)
 			process_stdin (&run);
-		for (i = 0; i < n_files; i++)
-			process_file (&run, opt_files[i]);
+		for (i = 0; i < n_files; i++) {
+			if (strcmp (opt_files[i], "-") == 0)
+				process_stdin (&run);
+			else
+				process_file (&run, opt_files[i]);
+		}
 		if (fflush (stdout) != 0 || ferror (stdout)) {
 			complain ("write error: %s", g_strerror (errno));
 			run.write_failed = TRUE;
+			/* Said once: the check at exit stays quiet. */
+			clearerr (stdout);
 		}
 		status = exit_status (&run);
 	}

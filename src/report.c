@@ -1,4 +1,5 @@
 /* report.c: --json, --explain, the one-line verdict and the header. */
+#include <math.h>
 #include <string.h>
 
 #include "json-api.h"
@@ -46,6 +47,20 @@ add_text (JsonBuilder *b, const char *name, const char *value)
 	g_autofree char *v = valid_utf8 (value);
 
 	add_string (b, name, v);
+}
+
+/* json-glib writes a double with %.17g and adds ".0" when it sees no
+ * point, so 1e17 would come out as "1e+17.0", and nan as "nan.0": not
+ * JSON.  Weights and thresholds are bounded (BS_RULES_NUMBER_MAX), so no
+ * score gets near this; the clamp makes it so for any input. */
+#define JSON_NUMBER_MAX 1e15
+
+static double
+json_number (double v)
+{
+	if (isnan (v))
+		return 0.0;
+	return CLAMP (v, -JSON_NUMBER_MAX, JSON_NUMBER_MAX);
 }
 
 static char *
@@ -123,9 +138,9 @@ bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
 	add_string (b, "kind", bs_kind_to_string (f->kind));
 	add_string (b, "verdict", bs_verdict_to_string (score->verdict));
 	json->builder_set_member_name (b, "score");
-	json->builder_add_double_value (b, score->score);
+	json->builder_add_double_value (b, json_number (score->score));
 	json->builder_set_member_name (b, "threshold");
-	json->builder_add_double_value (b, score->threshold);
+	json->builder_add_double_value (b, json_number (score->threshold));
 	add_string (b, "reason", bs_facts_is_bounce (f) ? (f->reason != NULL ?
 	    f->reason : "unknown") : NULL);
 	json->builder_set_member_name (b, "tests");
@@ -136,7 +151,7 @@ bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
 		json->builder_begin_object (b);
 		add_string (b, "name", hit->name);
 		json->builder_set_member_name (b, "score");
-		json->builder_add_double_value (b, hit->score);
+		json->builder_add_double_value (b, json_number (hit->score));
 		add_text (b, "detail", hit->detail);
 		json->builder_end_object (b);
 	}
@@ -165,7 +180,7 @@ bs_report_json_unknown (const char *file, const char *reason,
 	json->builder_set_member_name (b, "score");
 	json->builder_add_double_value (b, 0.0);
 	json->builder_set_member_name (b, "threshold");
-	json->builder_add_double_value (b, threshold);
+	json->builder_add_double_value (b, json_number (threshold));
 	add_string (b, "reason", reason);
 	json->builder_set_member_name (b, "tests");
 	json->builder_begin_array (b);
@@ -299,4 +314,70 @@ char *
 bs_report_header_unknown (const char *reason)
 {
 	return g_strdup_printf ("unknown; reason=%s", reason);
+}
+
+char *
+bs_report_quote_name (const char *name)
+{
+	GString *out = g_string_sized_new (strlen (name));
+	const char *p = name;
+
+	/* As ls -b writes a name: C escapes for control characters, octal
+	 * for the rest of what is not printable or not UTF-8, and a
+	 * backslash before a backslash or a space.  A newline in a name
+	 * then cannot split the line that reports it. */
+	while (*p != '\0') {
+		guchar c = (guchar) *p;
+		const char *next;
+
+		if (c >= 0x80) {
+			next = g_utf8_find_next_char (p, NULL);
+			if (g_utf8_get_char_validated (p, next - p) < (gunichar) -2
+			    && g_unichar_isprint (g_utf8_get_char (p))) {
+				g_string_append_len (out, p, next - p);
+				p = next;
+				continue;
+			}
+			g_string_append_printf (out, "\\%03o", c);
+			p++;
+			continue;
+		}
+		switch (c) {
+		case '\\':
+			g_string_append (out, "\\\\");
+			break;
+		case ' ':
+			g_string_append (out, "\\ ");
+			break;
+		case '\a':
+			g_string_append (out, "\\a");
+			break;
+		case '\b':
+			g_string_append (out, "\\b");
+			break;
+		case '\t':
+			g_string_append (out, "\\t");
+			break;
+		case '\n':
+			g_string_append (out, "\\n");
+			break;
+		case '\v':
+			g_string_append (out, "\\v");
+			break;
+		case '\f':
+			g_string_append (out, "\\f");
+			break;
+		case '\r':
+			g_string_append (out, "\\r");
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				g_string_append_printf (out, "\\%03o", c);
+			else
+				g_string_append_c (out, (char) c);
+			break;
+		}
+		p++;
+	}
+	return g_string_free (out, FALSE);
 }

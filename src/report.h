@@ -31,3 +31,8 @@ char *bs_report_header_unknown (const char *reason);
  * Returns: (transfer full) (nullable) as bs_report_json */
 char *bs_report_json_unknown (const char *file, const char *reason,
     double threshold);
+
+/* name as ls -b shows it, for the lines of verdict mode and --explain: a
+ * newline, a control character or a byte that is not UTF-8 is escaped.
+ * Returns: (transfer full) */
+char *bs_report_quote_name (const char *name);

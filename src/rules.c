@@ -1,11 +1,13 @@
 /* rules.c: load the rule files of data/rules and match their pattern sets. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keyfile-line.h"
 #include "prefilter.h"
 #include "rules.h"
+#include "textfile.h"
 
 /* Rules from files are all made when loaded, and found by name in hash
  * tables.  The built-in rules are made one by one on first use (a message
@@ -274,11 +276,14 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 		}
 		errno = 0;
 		spec.weight = g_ascii_strtod (w, &end);
-		if (errno != 0 || end == w || *end != '\0') {
+		if (errno != 0 || end == w || *end != '\0'
+		    || !isfinite (spec.weight)
+		    || fabs (spec.weight) > BS_RULES_NUMBER_MAX) {
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_SYNTAX, "%s:%u: weight \"%s\" is not "
-			    "a number", path,
-			    bs_keyfile_line (contents, group, "weight"), w);
+			    "a number from -%.0f to %.0f", path,
+			    bs_keyfile_line (contents, group, "weight"), w,
+			    BS_RULES_NUMBER_MAX, BS_RULES_NUMBER_MAX);
 			return NULL;
 		}
 	}
@@ -529,7 +534,8 @@ bs_rules_load_dir (const char *dir, gboolean jit, GError **error)
 		g_autofree char *contents = NULL;
 		gsize len;
 
-		if (!g_file_get_contents (path, &contents, &len, &local)) {
+		contents = bs_textfile_read (path, &len, &local);
+		if (contents == NULL) {
 			g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_READ,
 			    "%s", local->message);
 			return NULL;
@@ -586,6 +592,12 @@ bs_rules_set_weight (BsRules *rules, const char *test, double weight,
 	if (rule == NULL) {
 		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_UNKNOWN_TEST,
 		    "no test named %s", test);
+		return FALSE;
+	}
+	if (!isfinite (weight) || fabs (weight) > BS_RULES_NUMBER_MAX) {
+		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_SYNTAX,
+		    "weight of %s is not a number from -%.0f to %.0f", test,
+		    BS_RULES_NUMBER_MAX, BS_RULES_NUMBER_MAX);
 		return FALSE;
 	}
 	rule->weight = weight;

@@ -22,6 +22,11 @@ typedef enum {
 	BS_RULES_ERROR_UNKNOWN_TEST,
 } BsRulesError;
 
+/* The largest weight or threshold, either sign.  Finite and bounded, so
+ * that a score (a sum of a few hundred weights) is always a plain decimal
+ * number in JSON and in the header, never 1e+17 or nan. */
+#define BS_RULES_NUMBER_MAX 1000000.0
+
 /* One pattern of a rule group, as embed-rules.py writes it; entries with
  * the same key in a row are the branches of one alternative. */
 typedef struct {

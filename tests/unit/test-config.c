@@ -212,11 +212,15 @@ test_parse_size (void)
 		{ "1G", G_GUINT64_CONSTANT (1073741824) },
 		{ "0", 0 },
 		{ "1000", 1000 },
-		{ "18446744073709551615", G_MAXUINT64 },
+		{ "1099511627776", G_GUINT64_CONSTANT (1) << 40 },
+		{ "1024G", G_GUINT64_CONSTANT (1) << 40 },
 	};
 	static const char *const bad[] = {
 		"garbage", "", "-1", " 5", "10x", "12kk", "1.5M", "M", "5 k",
-		"99999999999999999999", "18014398509481984G", "5MBs", NULL,
+		"99999999999999999999", "18014398509481984G", "5MBs",
+		/* Issue 10: max-size + 1 wrapped to 0 and lost the mail. */
+		"18446744073709551615", "18446744073709551614",
+		"1099511627777", "1025G", "16777217M", NULL,
 	};
 	gsize i;
 
@@ -251,7 +255,8 @@ test_parse_number (void)
 		{ ".5", 0.5 },
 	};
 	static const char *const bad[] = {
-		"abc", "5x", "", "1,5", "inf", "nan", "1e999", NULL,
+		"abc", "5x", "", "1,5", "inf", "nan", "1e999", "-inf",
+		"1000001", "-1e7", "1e17", NULL,
 	};
 	gsize i;
 

@@ -332,6 +332,35 @@ test_explain (void)
 	g_assert_null (strstr (b, "tests:"));
 }
 
+/* Issue 10: a newline in a FILE name split the verdict line. */
+static void
+test_quote_name (void)
+{
+	static const struct {
+		const char *name, *shown;
+	} cases[] = {
+		{ "new/1.eml", "new/1.eml" },
+		{ "a b", "a\\ b" },
+		{ "a\nb", "a\\nb" },
+		{ "tab\there", "tab\\there" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "cr\r\a\b\f\v", "cr\\r\\a\\b\\f\\v" },
+		{ "ctl\001\177", "ctl\\001\\177" },
+		{ "caf\303\251", "caf\303\251" },	/* printable UTF-8 */
+		{ "bad\377\303x", "bad\\377\\303x" },	/* not UTF-8 */
+		{ "zw\342\200\213", "zw\\342\\200\\213" },	/* U+200B */
+		{ "", "" },
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autofree char *got = bs_report_quote_name (cases[i].name);
+
+		g_assert_cmpstr (got, ==, cases[i].shown);
+		g_assert_null (strchr (got, '\n'));
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,5 +375,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/report/header-value", test_header_value);
 	g_test_add_func ("/report/line", test_line);
 	g_test_add_func ("/report/explain", test_explain);
+	g_test_add_func ("/report/quote-name", test_quote_name);
 	return g_test_run ();
 }
