@@ -24,6 +24,15 @@ bs_input_free (BsInput *input)
 	g_free (input);
 }
 
+static BsInput *
+out_of_memory (const char *name, gsize size, GError **error)
+{
+	g_set_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_MEMORY,
+	    "%s: out of memory: cannot hold %" G_GSIZE_FORMAT " bytes of the "
+	    "message", name, size);
+	return NULL;
+}
+
 /* Reads fd to its end (or max_size + 1 bytes) into a buffer that starts at
  * the size st gives (64 KiB when it gives none) and doubles when full:
  * growing by a fixed step made realloc copy the whole buffer, and fault in
@@ -43,15 +52,25 @@ read_fd (int fd, const char *name, guint64 max_size, const struct stat *st,
 		size = (gsize) st->st_size + 1;
 	if ((guint64) size > cap)
 		size = (gsize) cap;
-	buf = g_malloc (size);
+	/* g_try_*: with --max-size 0 a message can be larger than memory,
+	 * and g_malloc would abort the process (SIGTRAP) where the MTA must
+	 * be told to try again later. */
+	buf = g_try_malloc (size);
+	if (buf == NULL)
+		return out_of_memory (name, size, error);
 	for (;;) {
 		gssize n;
 
 		if ((guint64) len >= cap)
 			break;
 		if (len == size) {
+			guint8 *grown;
+
 			size = (guint64) size * 2 > cap ? (gsize) cap : size * 2;
-			buf = g_realloc (buf, size);
+			grown = g_try_realloc (buf, size);
+			if (grown == NULL)
+				return out_of_memory (name, size, error);
+			buf = grown;
 		}
 		n = read (fd, buf + len, size - len);
 		if (n < 0) {
@@ -67,6 +86,14 @@ read_fd (int fd, const char *name, guint64 max_size, const struct stat *st,
 		if (n == 0)
 			break;
 		len += (gsize) n;
+	}
+	/* Doubling leaves up to half the buffer unused: give it back, so that
+	 * a memory limit counts the message, not the buffer. */
+	if (size - len > READ_CHUNK) {
+		guint8 *shrunk = g_try_realloc (buf, MAX (len, 1));
+
+		if (shrunk != NULL)
+			buf = shrunk;
 	}
 	input = g_new0 (BsInput, 1);
 	input->name = g_strdup (name);

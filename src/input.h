@@ -9,6 +9,7 @@ GQuark bs_input_error_quark (void);
 typedef enum {
 	BS_INPUT_ERROR_OPEN,	/* a named file cannot be opened */
 	BS_INPUT_ERROR_READ,	/* read failed part-way */
+	BS_INPUT_ERROR_MEMORY,	/* no memory to hold the message */
 } BsInputError;
 
 /* Structure past which a message is not parsed, checked on the raw bytes
@@ -32,7 +33,9 @@ typedef struct {
 } BsInput;
 
 /* Reads fd to its end, or up to max_size + 1 bytes when max_size is not 0.
- * Returns: (transfer full) (nullable) the input; NULL on a read error. */
+ * Returns: (transfer full) (nullable) the input; NULL on a read error, or
+ * BS_INPUT_ERROR_MEMORY when the buffer cannot grow to hold the message
+ * (what is read so far is dropped; fd is not read to its end). */
 BsInput *bs_input_read_fd (int fd, const char *name, guint64 max_size,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Opens and reads a file; BS_INPUT_ERROR_OPEN when it cannot be opened or
