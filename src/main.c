@@ -146,7 +146,10 @@ out_of_memory (const char *domain, GLogLevelFlags level, const char *message,
 	(void) domain;
 	(void) level;
 	(void) user_data;
-	complain ("%s: cannot go on: %s", current_input, message);
+	if (strstr (message, "allocat") != NULL)
+		complain ("%s: out of memory: %s", current_input, message);
+	else
+		complain ("%s: cannot go on: %s", current_input, message);
 	(void) fflush (stdout);		/* the lines of the FILEs before */
 	_exit (EXIT_TEMPFAIL);
 }
