@@ -49,8 +49,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsInput, bs_input_free)
  * sees it closed early (Sieve fails the action otherwise). */
 gboolean bs_input_drain (int fd, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Parses input->raw into input->message.  Bare-CR mail and a leading mbox
- * "From " line are normalised in a private copy first; raw is untouched.
+/* Parses input->raw into input->message, which keeps referring to raw (no
+ * copy).  Bare-CR mail is read through a stream that turns each CR into
+ * LF, and a leading mbox "From " line is skipped; raw is untouched.
  * Returns FALSE when GMime finds no message at all, or when the message
  * exceeds a BS_INPUT_MAX_* limit (input->refused says so). */
 gboolean bs_input_parse (BsInput *input);

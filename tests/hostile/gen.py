@@ -108,6 +108,13 @@ BIG_CASES = {
                          + b"Content-Type: text/plain; charset=us-ascii\n"
                          b"Content-Transfer-Encoding: base64\n\n",
                          ascii_b64_lines, b"--r--\n"),
+    # Bare-CR mail (old Macs), read through a CR-as-LF stream, not copied.
+    "big-bare-cr": ((BIG_HDR + b"Content-Type: multipart/mixed; "
+                     b"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+                     + NOTICE + b"--b\nContent-Type: text/plain; "
+                     b"charset=tis-620\n\n").replace(b"\n", b"\r"),
+                    lambda r, n: thai_lines(r, n).replace(b"\n", b"\r"),
+                    b"--b--\r"),
     # A returned original of HTML, reduced to text.
     "big-html": (dsn_head(b"message/rfc822") + ORIG_HDR
                  + b"Content-Type: text/html; charset=windows-1252\n\n"

@@ -160,8 +160,9 @@ sweep() {	# file
 }
 
 # About 40 MB each (gen.py --big): tis-620 text, quoted-printable text, a
-# base64 attachment, and returned originals (tis-620, base64-encoded,
-# us-ascii in base64, HTML).  Written, run and deleted one at a time.
+# base64 attachment, bare-CR mail, and returned originals (tis-620,
+# base64-encoded, us-ascii in base64, HTML).  Written, run and deleted
+# one at a time.
 for name in $(python3 "$here/gen.py" --big); do
 	big=$tmp/in/$name.eml
 	if ! python3 "$here/gen.py" --big "$name" "$big"; then
