@@ -206,12 +206,10 @@ cap_stream_new (gsize cap)
 /* Takes the bytes out of cs, NUL-terminated, and drops cs.
  * Returns: (transfer full) */
 static char *
-cap_stream_steal (CapStream *cs, gsize *len)
+cap_stream_steal (CapStream *cs)
 {
 	GByteArray *kept = g_steal_pointer (&cs->kept);
 
-	if (len != NULL)
-		*len = kept->len;
 	g_byte_array_append (kept, (const guint8 *) "", 1);
 	g_object_unref (cs);
 	return (char *) g_byte_array_free (kept, FALSE);
@@ -223,7 +221,7 @@ cap_stream_steal (CapStream *cs, gsize *len)
  * or when reading it failed and strict is set. */
 static char *
 part_bytes (GMimeObject *object, GMimeFilter *filter, gsize cap,
-    gboolean strict, gsize *len)
+    gboolean strict)
 {
 	GMimeDataWrapper *content;
 	CapStream *sink;
@@ -250,7 +248,7 @@ part_bytes (GMimeObject *object, GMimeFilter *filter, gsize cap,
 		g_object_unref (sink);
 		return NULL;
 	}
-	return cap_stream_steal (sink, len);
+	return cap_stream_steal (sink);
 }
 
 /* GMime converts a us-ascii part with iconv (through UCS-4), which cost
@@ -273,7 +271,7 @@ ascii_text (GMimeObject *part, gsize cap)
 char *
 bs_part_get_text (GMimeObject *object, gsize max, gsize *len)
 {
-	char *text = part_bytes (object, NULL, max, TRUE, NULL);
+	char *text = part_bytes (object, NULL, max, TRUE);
 
 	/* Up to its first NUL: report what the string really holds. */
 	if (text != NULL && len != NULL)
@@ -325,7 +323,7 @@ text_part_text (GMimeTextPart *part, gsize cap)
 	 * bytes are taken as they are. */
 	if (charset != NULL)
 		filter = g_mime_filter_charset_new (charset, "utf-8");
-	return part_bytes (GMIME_OBJECT (part), filter, cap, FALSE, NULL);
+	return part_bytes (GMIME_OBJECT (part), filter, cap, FALSE);
 }
 
 char *
