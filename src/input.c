@@ -24,6 +24,15 @@ bs_input_free (BsInput *input)
 	g_free (input);
 }
 
+static BsInput *
+out_of_memory (const char *name, gsize size, GError **error)
+{
+	g_set_error (error, BS_INPUT_ERROR, BS_INPUT_ERROR_MEMORY,
+	    "%s: out of memory: cannot hold %" G_GSIZE_FORMAT " bytes of the "
+	    "message", name, size);
+	return NULL;
+}
+
 /* Reads fd to its end (or max_size + 1 bytes) into a buffer that starts at
  * the size st gives (64 KiB when it gives none) and doubles when full:
  * growing by a fixed step made realloc copy the whole buffer, and fault in
@@ -43,15 +52,25 @@ read_fd (int fd, const char *name, guint64 max_size, const struct stat *st,
 		size = (gsize) st->st_size + 1;
 	if ((guint64) size > cap)
 		size = (gsize) cap;
-	buf = g_malloc (size);
+	/* g_try_*: with --max-size 0 a message can be larger than memory,
+	 * and g_malloc would abort the process (SIGTRAP) where the MTA must
+	 * be told to try again later. */
+	buf = g_try_malloc (size);
+	if (buf == NULL)
+		return out_of_memory (name, size, error);
 	for (;;) {
 		gssize n;
 
 		if ((guint64) len >= cap)
 			break;
 		if (len == size) {
+			guint8 *grown;
+
 			size = (guint64) size * 2 > cap ? (gsize) cap : size * 2;
-			buf = g_realloc (buf, size);
+			grown = g_try_realloc (buf, size);
+			if (grown == NULL)
+				return out_of_memory (name, size, error);
+			buf = grown;
 		}
 		n = read (fd, buf + len, size - len);
 		if (n < 0) {
@@ -67,6 +86,14 @@ read_fd (int fd, const char *name, guint64 max_size, const struct stat *st,
 		if (n == 0)
 			break;
 		len += (gsize) n;
+	}
+	/* Doubling leaves up to half the buffer unused: give it back, so that
+	 * a memory limit counts the message, not the buffer. */
+	if (size - len > READ_CHUNK) {
+		guint8 *shrunk = g_try_realloc (buf, MAX (len, 1));
+
+		if (shrunk != NULL)
+			buf = shrunk;
 	}
 	input = g_new0 (BsInput, 1);
 	input->name = g_strdup (name);
@@ -189,14 +216,34 @@ names_message_type (const guint8 *p, gsize l)
 	return FALSE;
 }
 
+/* The first line end in [p, p + n): LF, or with bare_cr also CR, which
+ * the parser of bare-CR mail reads as LF. */
+static const guint8 *
+find_eol (const guint8 *p, gsize n, gboolean bare_cr)
+{
+	const guint8 *end = p + n;
+
+	if (!bare_cr)
+		return memchr (p, '\n', n);
+	/* One pass: memchr for LF would run to the end of a message that has
+	 * none, once per line. */
+	for (; p < end; p++) {
+		if (*p == '\r' || *p == '\n')
+			return p;
+	}
+	return NULL;
+}
+
 /* Checks the BS_INPUT_MAX_* limits in one pass over the raw bytes, without
  * allocating, where GMime would find headers: at the top, after a line
  * that starts with "--" (a boundary), and in the block after a header
  * block that names a message/ type or no Content-Type at all (an attached
  * message, or a digest's part).  Body text elsewhere is not counted.
+ * bare_cr: data is bare-CR mail, read as GMime will see it (every CR an
+ * LF, see CrStream).
  * Returns: (nullable) which limit the message exceeds, for the log. */
 static const char *
-check_structure (const guint8 *data, gsize len)
+check_structure (const guint8 *data, gsize len, gboolean bare_cr)
 {
 	guint parts = 0, headers = 0;
 	gsize field = 0;	/* bytes of the field being read, 0: none */
@@ -207,7 +254,7 @@ check_structure (const guint8 *data, gsize len)
 
 	while (pos < len) {
 		const guint8 *p = data + pos;
-		const guint8 *nl = memchr (p, '\n', len - pos);
+		const guint8 *nl = find_eol (p, len - pos, bare_cr);
 		gsize l = nl != NULL ? (gsize) (nl - p) + 1 : len - pos;
 		gboolean blank = l == 1 || (l == 2 && p[0] == '\r');
 
@@ -256,7 +303,7 @@ GMimeMessage *
 bs_input_parse_bytes (const char *data, gsize len)
 {
 	g_autoptr(GMimeStream) stream = NULL;
-	const char *why = check_structure ((const guint8 *) data, len);
+	const char *why = check_structure ((const guint8 *) data, len, FALSE);
 
 	if (why != NULL) {
 		g_debug ("not parsed: %s", why);
@@ -291,7 +338,169 @@ borrow_stream (const guint8 *data, gsize len)
 	return stream;
 }
 
-/* Bare-CR mail: GMime only knows LF and CRLF line ends. */
+/* Bare-CR mail: GMime only knows LF and CRLF line ends.  A read-only
+ * stream over the raw bytes that reads every CR as LF: one byte for one,
+ * so offsets stay those of raw, and the substreams the parser makes for
+ * part contents are more of the same.  A converted copy of the message
+ * doubled the memory bare-CR mail takes. */
+typedef struct {
+	GMimeStream parent;
+	GBytes *bytes;		/* holds data alive */
+	const guint8 *data;
+	gsize len;
+} CrStream;
+
+typedef struct {
+	GMimeStreamClass parent_class;
+} CrStreamClass;
+
+static GType cr_stream_get_type (void);
+G_DEFINE_TYPE (CrStream, cr_stream, GMIME_TYPE_STREAM)
+
+static gint64
+cr_stream_end (GMimeStream *stream)
+{
+	return stream->bound_end != -1 ? stream->bound_end :
+	    (gint64) ((CrStream *) stream)->len;
+}
+
+static ssize_t
+cr_stream_read (GMimeStream *stream, char *buf, size_t len)
+{
+	CrStream *cs = (CrStream *) stream;
+	gint64 left = cr_stream_end (stream) - stream->position;
+	size_t n, i;
+
+	if (left < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = (guint64) left < len ? (size_t) left : len;
+	memcpy (buf, cs->data + stream->position, n);
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\r')
+			buf[i] = '\n';
+	}
+	stream->position += (gint64) n;
+	return (ssize_t) n;
+}
+
+static ssize_t
+cr_stream_write (GMimeStream *stream, const char *buf, size_t len)
+{
+	(void) stream;
+	(void) buf;
+	(void) len;
+	errno = EBADF;
+	return -1;
+}
+
+static gboolean
+cr_stream_eos (GMimeStream *stream)
+{
+	return stream->position >= cr_stream_end (stream);
+}
+
+static int
+cr_stream_reset (GMimeStream *stream)
+{
+	(void) stream;
+	return 0;	/* g_mime_stream_reset has set the position */
+}
+
+static gint64
+cr_stream_seek (GMimeStream *stream, gint64 offset, GMimeSeekWhence whence)
+{
+	gint64 real = stream->position;
+
+	switch (whence) {
+	case GMIME_STREAM_SEEK_SET:
+		real = offset;
+		break;
+	case GMIME_STREAM_SEEK_END:
+		real = cr_stream_end (stream) + offset;
+		break;
+	case GMIME_STREAM_SEEK_CUR:
+		real = stream->position + offset;
+		break;
+	}
+	if (real < stream->bound_start || real > cr_stream_end (stream)) {
+		errno = EINVAL;
+		return -1;
+	}
+	stream->position = real;
+	return real;
+}
+
+static gint64
+cr_stream_tell (GMimeStream *stream)
+{
+	return stream->position;
+}
+
+static gint64
+cr_stream_length (GMimeStream *stream)
+{
+	return cr_stream_end (stream) - stream->bound_start;
+}
+
+static GMimeStream *cr_stream_new (GBytes *bytes, gsize offset, gint64 start,
+    gint64 end);
+
+static GMimeStream *
+cr_stream_substream (GMimeStream *stream, gint64 start, gint64 end)
+{
+	CrStream *cs = (CrStream *) stream;
+	gsize len;
+	const guint8 *all = g_bytes_get_data (cs->bytes, &len);
+
+	return cr_stream_new (cs->bytes, (gsize) (cs->data - all), start, end);
+}
+
+static void
+cr_stream_finalize (GObject *object)
+{
+	g_clear_pointer (&((CrStream *) object)->bytes, g_bytes_unref);
+	G_OBJECT_CLASS (cr_stream_parent_class)->finalize (object);
+}
+
+static void
+cr_stream_class_init (CrStreamClass *klass)
+{
+	GMimeStreamClass *sc = GMIME_STREAM_CLASS (klass);
+
+	G_OBJECT_CLASS (klass)->finalize = cr_stream_finalize;
+	sc->read = cr_stream_read;
+	sc->write = cr_stream_write;
+	sc->eos = cr_stream_eos;
+	sc->reset = cr_stream_reset;
+	sc->seek = cr_stream_seek;
+	sc->tell = cr_stream_tell;
+	sc->length = cr_stream_length;
+	sc->substream = cr_stream_substream;
+}
+
+static void
+cr_stream_init (CrStream *cs)
+{
+	(void) cs;
+}
+
+/* A stream over bytes from offset on, bounded to [start, end) of that. */
+static GMimeStream *
+cr_stream_new (GBytes *bytes, gsize offset, gint64 start, gint64 end)
+{
+	CrStream *cs = g_object_new (cr_stream_get_type (), NULL);
+	gsize len;
+	const guint8 *data = g_bytes_get_data (bytes, &len);
+
+	cs->bytes = g_bytes_ref (bytes);
+	cs->data = data + offset;
+	cs->len = len - offset;
+	g_mime_stream_construct (GMIME_STREAM (cs), start, end);
+	return GMIME_STREAM (cs);
+}
+
 static gboolean
 is_bare_cr (const guint8 *data, gsize len)
 {
@@ -306,8 +515,8 @@ bs_input_parse (BsInput *input)
 {
 	gsize len;
 	const guint8 *data = g_bytes_get_data (input->raw, &len);
-	g_autofree guint8 *copy = NULL;
 	g_autoptr(GMimeStream) stream = NULL;
+	gboolean bare_cr;
 	gsize skip = 0;
 	const char *why;
 
@@ -315,35 +524,26 @@ bs_input_parse (BsInput *input)
 	 * (found by fuzz-classify, tests/data/crashers/empty.eml). */
 	if (data == NULL)
 		data = (const guint8 *) "";
-	if (len > 0 && is_bare_cr (data, len)) {
-		gsize i;
-
-		copy = g_memdup2 (data, len);
-		for (i = 0; i < len; i++) {
-			if (copy[i] == '\r')
-				copy[i] = '\n';
-		}
-		data = copy;
-	}
+	bare_cr = len > 0 && is_bare_cr (data, len);
 	/* An mbox "From " line is not a header; GMime would take it for
 	 * broken header text. */
 	if (len >= 5 && memcmp (data, "From ", 5) == 0) {
-		const guint8 *nl = memchr (data, '\n', len);
+		const guint8 *nl = find_eol (data, len, bare_cr);
 
 		skip = nl != NULL ? (gsize) (nl - data) + 1 : len;
 	}
 	g_clear_object (&input->message);
 	input->refused = NULL;
-	why = check_structure (data + skip, len - skip);
+	why = check_structure (data + skip, len - skip, bare_cr);
 	if (why != NULL) {
 		g_debug ("%s: not parsed: %s", input->name, why);
 		input->refused = "too-complex";
 		return FALSE;
 	}
-	stream = borrow_stream (data + skip, len - skip);
+	if (bare_cr)
+		stream = cr_stream_new (input->raw, skip, 0, -1);
+	else
+		stream = borrow_stream (data + skip, len - skip);
 	input->message = parse_stream (stream);
-	if (input->message != NULL && copy != NULL)
-		g_object_set_data_full (G_OBJECT (input->message), "bs-copy",
-		    g_steal_pointer (&copy), g_free);
 	return input->message != NULL;
 }

@@ -9,6 +9,7 @@ GQuark bs_input_error_quark (void);
 typedef enum {
 	BS_INPUT_ERROR_OPEN,	/* a named file cannot be opened */
 	BS_INPUT_ERROR_READ,	/* read failed part-way */
+	BS_INPUT_ERROR_MEMORY,	/* no memory to hold the message */
 } BsInputError;
 
 /* Structure past which a message is not parsed, checked on the raw bytes
@@ -32,7 +33,9 @@ typedef struct {
 } BsInput;
 
 /* Reads fd to its end, or up to max_size + 1 bytes when max_size is not 0.
- * Returns: (transfer full) (nullable) the input; NULL on a read error. */
+ * Returns: (transfer full) (nullable) the input; NULL on a read error, or
+ * BS_INPUT_ERROR_MEMORY when the buffer cannot grow to hold the message
+ * (what is read so far is dropped; fd is not read to its end). */
 BsInput *bs_input_read_fd (int fd, const char *name, guint64 max_size,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Opens and reads a file; BS_INPUT_ERROR_OPEN when it cannot be opened or
@@ -46,8 +49,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsInput, bs_input_free)
  * sees it closed early (Sieve fails the action otherwise). */
 gboolean bs_input_drain (int fd, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Parses input->raw into input->message.  Bare-CR mail and a leading mbox
- * "From " line are normalised in a private copy first; raw is untouched.
+/* Parses input->raw into input->message, which keeps referring to raw (no
+ * copy).  Bare-CR mail is read through a stream that turns each CR into
+ * LF, and a leading mbox "From " line is skipped; raw is untouched.
  * Returns FALSE when GMime finds no message at all, or when the message
  * exceeds a BS_INPUT_MAX_* limit (input->refused says so). */
 gboolean bs_input_parse (BsInput *input);

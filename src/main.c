@@ -129,6 +129,31 @@ usage_error (GOptionContext *ctx, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* The message being read or classified, for the one line that
+ * out_of_memory() prints. */
+static const char *current_input = "-";
+
+/* GLib ends the process with SIGTRAP when g_malloc fails (g_error).  The
+ * input is read with g_try_malloc, but GMime and we allocate as we go, so
+ * a message that only just fits can still run out.  That is no crash but
+ * a temporary failure: exit 75, so that the MTA keeps the mail and tries
+ * again.  In filter mode nothing is written before the classification is
+ * done, so the output is empty. */
+static void
+out_of_memory (const char *domain, GLogLevelFlags level, const char *message,
+    gpointer user_data)
+{
+	(void) domain;
+	(void) level;
+	(void) user_data;
+	if (strstr (message, "allocat") != NULL)
+		complain ("%s: out of memory: %s", current_input, message);
+	else
+		complain ("%s: cannot go on: %s", current_input, message);
+	(void) fflush (stdout);		/* the lines of the FILEs before */
+	_exit (EXIT_TEMPFAIL);
+}
+
 /* Prints one report line (JSON, explain or verdict) on stdout. */
 static void
 emit (Run *run, char *text, gboolean newline)
@@ -253,8 +278,11 @@ static void
 process_stdin (Run *run)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(BsInput) input = bs_input_read_fd (STDIN_FILENO, "-",
-	    run->config->max_size, &error);
+	g_autoptr(BsInput) input = NULL;
+
+	current_input = "-";
+	input = bs_input_read_fd (STDIN_FILENO, "-", run->config->max_size,
+	    &error);
 
 	if (input == NULL) {
 		complain ("%s", error->message);
@@ -273,6 +301,7 @@ process_file (Run *run, const char *path)
 	struct stat st;
 	int fd = -1;
 
+	current_input = path;
 	/* Filter mode passes a too-large file through in constant memory,
 	 * so it keeps the file open to copy the rest. */
 	if (run->mode == MODE_FILTER) {
@@ -487,6 +516,8 @@ main (int argc, char **argv)
 	 * with EFBIG instead. */
 	signal (SIGPIPE, SIG_IGN);
 	signal (SIGXFSZ, SIG_IGN);
+	g_log_set_handler ("GLib", G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL,
+	    out_of_memory, NULL);
 	/* --json needs json-glib, opened only then: fail before reading. */
 	if (run.mode == MODE_JSON && !opt_check_config
 	    && bs_json_api (&error) == NULL) {

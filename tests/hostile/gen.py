@@ -3,13 +3,148 @@
 # file per case, and DIR/cases.list: "<name> <expect>" per line, where
 # expect is "any" (classified: exit 0 or 1) or "too-complex" or
 # "too-large" (the reason of X-Backscatter: unknown in filter mode).
+# gen.py --big: list the large cases (one name a line), which measure
+# memory; gen.py --big NAME FILE: write one of them, about 40 MB, to FILE
+# (run.sh writes, runs and deletes them one at a time).
 # Deterministic: the same bytes on every run.  Nothing here is committed.
 import base64
 import os
 import random
 import sys
 
+
+BIG = 40 * 1024 * 1024
+BIG_HDR = (b"From: MAILER-DAEMON@mx.example.net\n"
+           b"To: kim@example.org\n"
+           b"Subject: Undelivered Mail Returned to Sender\n"
+           b"Date: Mon, 3 Mar 2025 10:00:00 +0000\n"
+           b"Message-ID: <big@mx.example.net>\n"
+           b"MIME-Version: 1.0\n")
+NOTICE = (b"This is the mail system at host mx.example.net.\n\n"
+          b"I'm sorry to have to inform you that your message could not\n"
+          b"be delivered to one or more recipients.\n\n"
+          b"<nobody@example.com>: host mx.example.com said: 550 5.1.1\n"
+          b"    User unknown\n\n")
+ORIG_HDR = (b"From: Kim <kim@example.org>\nTo: nobody@example.com\n"
+            b"Subject: the report\nDate: Mon, 3 Mar 2025 09:59:00 +0000\n"
+            b"Message-ID: <orig@example.org>\nMIME-Version: 1.0\n")
+
+
+def dsn_head(inner_type, inner_cte=None):
+    return (BIG_HDR + b"Content-Type: multipart/report; "
+            b"report-type=delivery-status; boundary=\"r\"\n\n"
+            b"--r\nContent-Type: text/plain\n\n" + NOTICE +
+            b"--r\nContent-Type: message/delivery-status\n\n"
+            b"Reporting-MTA: dns; mx.example.net\n\n"
+            b"Final-Recipient: rfc822; nobody@example.com\nAction: failed\n"
+            b"Status: 5.1.1\n\n--r\nContent-Type: " + inner_type + b"\n"
+            + (b"Content-Transfer-Encoding: " + inner_cte + b"\n"
+               if inner_cte else b"") + b"\n")
+
+
+THAI = bytes(0xa1 + b % 90 for b in range(256))
+
+
+def thai_lines(r, n):
+    # tis-620: every byte a Thai letter, 3 bytes each in UTF-8.
+    data = r.randbytes(75 * n).translate(THAI)
+    return b"".join(data[i:i + 75] + b"\n" for i in range(0, len(data), 75))
+
+
+def pool_lines(make):
+    # Lines drawn from a pool of 64: fast, and not all alike.
+    def lines(r, n):
+        pool = [make(random.Random(i)) for i in range(64)]
+        return b"".join(pool[b % 64] for b in r.randbytes(n))
+    return lines
+
+
+QP_WORDS = [b"caf=E9", b"na=EFve", b"=E0 la", b"Gr=FC=DFe", b"r=E9sum=E9",
+            b"plain", b"text", b"=3D=3D"]
+qp_lines = pool_lines(lambda r: b" ".join(r.choice(QP_WORDS)
+                                          for _ in range(9)) + b"=\n"
+                      + b" ".join(r.choice(QP_WORDS) for _ in range(5))
+                      + b"\n")
+html_lines = pool_lines(lambda r: b"<p>caf\xe9 <b>na\xefve</b> &amp; "
+                        b"<a href=\"http://example.org/%d\">link</a></p>\n"
+                        % r.randrange(1000))
+
+
+def b64_lines(r, n):
+    return base64.encodebytes(r.randbytes(57 * n))
+
+ascii_b64_lines = pool_lines(lambda r: base64.encodebytes(bytes(
+    r.choice(b"abcdefghij klmnopqrstuvwxyz.\n") for _ in range(57))))
+
+
+# name: (head, a function of (rng, lines) giving body lines, tail)
+BIG_CASES = {
+    # A notification of 40 MB in a charset GMime converts with iconv.
+    "big-tis620": (BIG_HDR + b"Content-Type: text/plain; charset=tis-620\n"
+                   b"Content-Transfer-Encoding: 8bit\n\n" + NOTICE,
+                   thai_lines, b""),
+    # The same quoted-printable, in a charset that is not ASCII.
+    "big-qp": (BIG_HDR + b"Content-Type: text/plain; charset=iso-8859-1\n"
+               b"Content-Transfer-Encoding: quoted-printable\n\n" + NOTICE,
+               qp_lines, b""),
+    # A base64 attachment after the notification.
+    "big-base64": (BIG_HDR + b"Content-Type: multipart/mixed; "
+                   b"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+                   + NOTICE + b"--b\nContent-Type: application/octet-stream"
+                   b"\nContent-Transfer-Encoding: base64\n"
+                   b"Content-Disposition: attachment; filename=big.bin\n\n",
+                   b64_lines, b"--b--\n"),
+    # A returned original whose body is 40 MB of tis-620 text.
+    "big-rfc822": (dsn_head(b"message/rfc822") + ORIG_HDR
+                   + b"Content-Type: text/plain; charset=tis-620\n\n",
+                   thai_lines, b"--r--\n"),
+    # The original base64-encoded (RFC 2046 forbids it, MTAs do it):
+    # GMime leaves it a leaf, which we decode to parse.
+    "big-rfc822-base64": (dsn_head(b"message/rfc822", b"base64")
+                          + base64.encodebytes(ORIG_HDR + b"\n"),
+                          b64_lines, b"--r--\n"),
+    # An original's us-ascii text, base64-encoded: decoded, not converted.
+    "big-ascii-base64": (dsn_head(b"message/rfc822") + ORIG_HDR
+                         + b"Content-Type: text/plain; charset=us-ascii\n"
+                         b"Content-Transfer-Encoding: base64\n\n",
+                         ascii_b64_lines, b"--r--\n"),
+    # Bare-CR mail (old Macs), read through a CR-as-LF stream, not copied.
+    "big-bare-cr": ((BIG_HDR + b"Content-Type: multipart/mixed; "
+                     b"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+                     + NOTICE + b"--b\nContent-Type: text/plain; "
+                     b"charset=tis-620\n\n").replace(b"\n", b"\r"),
+                    lambda r, n: thai_lines(r, n).replace(b"\n", b"\r"),
+                    b"--b--\r"),
+    # A returned original of HTML, reduced to text.
+    "big-html": (dsn_head(b"message/rfc822") + ORIG_HDR
+                 + b"Content-Type: text/html; charset=windows-1252\n\n"
+                 b"<html><body>\n",
+                 html_lines,
+                 b"</body></html>\n--r--\n"),
+}
+
+
+def write_big(name, path):
+    head, lines, tail = BIG_CASES[name]
+    r = random.Random(name)
+    with open(path, "wb") as f:
+        f.write(head)
+        size = len(head)
+        while size < BIG:
+            chunk = lines(r, 4096)
+            f.write(chunk)
+            size += len(chunk)
+        f.write(tail)
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "--big":
+    if len(sys.argv) == 2:
+        print("\n".join(BIG_CASES))
+    else:
+        write_big(sys.argv[2], sys.argv[3])
+    sys.exit(0)
 out = sys.argv[1]
+
 rng = random.Random(5)
 cases = []
 

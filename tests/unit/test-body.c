@@ -159,6 +159,87 @@ test_part_text_cap (void)
 	g_assert_null (bs_body_part_text (GMIME_OBJECT (m), 0));
 }
 
+/* The cap is applied as the part is decoded and converted (issue 10):
+ * what comes out is the same prefix as when all of it was converted. */
+static void
+test_part_text_cap_converted (void)
+{
+	g_autoptr(GMimeMessage) thai = message ("Subject: x\n"
+	    "Content-Type: text/plain; charset=tis-620\n"
+	    "\n"
+	    "\xa1\xa2\xa3\xa4\n");
+	g_autoptr(GMimeMessage) qp = message ("Subject: x\n"
+	    "Content-Type: text/plain; charset=iso-8859-1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "caf=E9 na=\n=EFve\n");
+	g_autoptr(GMimeMessage) ascii = message ("Subject: x\n"
+	    "Content-Type: text/plain; charset=us-ascii\n"
+	    "\n"
+	    "abcdef\xe9\n");
+	GMimeObject *p;
+	g_autofree char *all = NULL, *four = NULL, *six = NULL;
+	g_autofree char *qp_all = NULL, *qp4 = NULL, *qp5 = NULL;
+	g_autofree char *a3 = NULL;
+
+	p = g_mime_message_get_mime_part (thai);
+	all = bs_body_part_text (p, 0);
+	four = bs_body_part_text (p, 4);
+	six = bs_body_part_text (p, 6);
+	g_assert_cmpstr (all, ==, "\xe0\xb8\x81\xe0\xb8\x82\xe0\xb8\x83"
+	    "\xe0\xb8\x84\n");
+	g_assert_cmpstr (four, ==, "\xe0\xb8\x81");
+	g_assert_cmpstr (six, ==, "\xe0\xb8\x81\xe0\xb8\x82");
+	p = g_mime_message_get_mime_part (qp);
+	qp_all = bs_body_part_text (p, 0);
+	qp4 = bs_body_part_text (p, 4);
+	qp5 = bs_body_part_text (p, 5);
+	g_assert_cmpstr (qp_all, ==, "caf\xc3\xa9 na\xc3\xafve\n");
+	g_assert_cmpstr (qp4, ==, "caf");
+	g_assert_cmpstr (qp5, ==, "caf\xc3\xa9");
+	/* 8-bit past the cap does not matter: the prefix is ASCII. */
+	p = g_mime_message_get_mime_part (ascii);
+	a3 = bs_body_part_text (p, 3);
+	g_assert_cmpstr (a3, ==, "abc");
+}
+
+static void
+test_part_get_text_cap (void)
+{
+	g_autoptr(GMimeMessage) m = message ("Subject: x\n"
+	    "Content-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "aGVsbG8gd29ybGQ=\n");
+	GMimeObject *p = g_mime_message_get_mime_part (m);
+	gsize len = 0;
+	g_autofree char *all = bs_part_get_text (p, 0, &len);
+	g_autofree char *five = NULL;
+
+	g_assert_cmpstr (all, ==, "hello world");
+	g_assert_cmpuint (len, ==, 11);
+	five = bs_part_get_text (p, 5, &len);
+	g_assert_cmpstr (five, ==, "hello");
+	g_assert_cmpuint (len, ==, 5);
+}
+
+/* No text part: the serialised body, cut as it is written. */
+static void
+test_notification_raw_body_cap (void)
+{
+	g_autoptr(GMimeMessage) m = message ("Subject: x\n"
+	    "Content-Type: application/octet-stream\n"
+	    "\n"
+	    "0123456789\n");
+	g_autofree char *all = bs_body_notification (m, 4096);
+	g_autofree char *some = bs_body_notification (m, 12);
+
+	g_assert_nonnull (all);
+	g_assert_nonnull (strstr (all, "0123456789"));
+	g_assert_cmpuint (strlen (some), ==, 12);
+	g_assert_true (strncmp (all, some, 12) == 0);
+}
+
 static gboolean
 count_leaf (GMimeObject *part, gpointer user_data)
 {
@@ -248,6 +329,11 @@ main (int argc, char **argv)
 	g_test_add_func ("/body/notification-skips-attachments",
 	    test_notification_skips_attachments);
 	g_test_add_func ("/body/part-text-cap", test_part_text_cap);
+	g_test_add_func ("/body/part-text-cap-converted",
+	    test_part_text_cap_converted);
+	g_test_add_func ("/body/part-get-text-cap", test_part_get_text_cap);
+	g_test_add_func ("/body/notification-raw-body-cap",
+	    test_notification_raw_body_cap);
 	g_test_add_func ("/body/foreach-leaf", test_foreach_leaf);
 	ret = g_test_run ();
 	g_mime_shutdown ();

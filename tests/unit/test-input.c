@@ -1,4 +1,5 @@
 /* test-input.c: reading under a size cap, and parsing odd messages. */
+#include "body.h"
 #include "input.h"
 
 #include <string.h>
@@ -163,6 +164,48 @@ test_bare_cr (void)
 	g_assert_cmpmem (raw, len, data, sizeof data - 1);
 }
 
+/* Bare-CR mail is parsed through a stream that reads CR as LF, without a
+ * copy: part contents are substreams of it, decoded as any other. */
+static void
+test_bare_cr_parts (void)
+{
+	static const char data[] = "From kim@example.org Mon Jan  1 10:00:00 "
+	    "2024\r"
+	    "From: kim@example.org\r"
+	    "Subject: parts\r"
+	    "MIME-Version: 1.0\r"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r"
+	    "\r"
+	    "--b\r"
+	    "Content-Type: text/plain\r"
+	    "\r"
+	    "one\rtwo\r"
+	    "--b\r"
+	    "Content-Type: application/octet-stream\r"
+	    "Content-Transfer-Encoding: base64\r"
+	    "\r"
+	    "aGVs\rbG8=\r"
+	    "--b--\r";
+	g_autoptr(BsInput) input = parse (data, sizeof data - 1);
+	GMimeObject *body = g_mime_message_get_mime_part (input->message);
+	g_autofree char *text = NULL, *bin = NULL;
+	gsize len;
+	const char *raw = g_bytes_get_data (input->raw, &len);
+
+	g_assert_cmpstr (g_mime_message_get_subject (input->message), ==,
+	    "parts");
+	g_assert_true (GMIME_IS_MULTIPART (body));
+	g_assert_cmpint (g_mime_multipart_get_count (GMIME_MULTIPART (body)),
+	    ==, 2);
+	text = bs_part_get_text (g_mime_multipart_get_part (
+	    GMIME_MULTIPART (body), 0), 0, NULL);
+	bin = bs_part_get_text (g_mime_multipart_get_part (
+	    GMIME_MULTIPART (body), 1), 0, NULL);
+	g_assert_cmpstr (text, ==, "one\ntwo");
+	g_assert_cmpstr (bin, ==, "hello");
+	g_assert_cmpmem (raw, len, data, sizeof data - 1);
+}
+
 static void
 test_mbox_from (void)
 {
@@ -295,6 +338,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/input/read-error", test_read_error);
 	g_test_add_func ("/input/read-file", test_read_file);
 	g_test_add_func ("/input/bare-cr", test_bare_cr);
+	g_test_add_func ("/input/bare-cr-parts", test_bare_cr_parts);
 	g_test_add_func ("/input/mbox-from", test_mbox_from);
 	g_test_add_func ("/input/crlf", test_crlf);
 	g_test_add_func ("/input/parse-bytes-broken",
