@@ -9,6 +9,16 @@
 #define BS_REGEX_MATCH_LIMIT 200000
 #define BS_REGEX_HEAP_LIMIT_KIB 4096
 
+/* PCRE2's match limit counts per start position, so a pattern that does a
+ * little less than the limit at each of n positions still takes n times
+ * the limit.  So every pattern is compiled with an automatic callout
+ * before each item, and the callouts of one search, over all its start
+ * positions, are counted against a budget that grows with the text the
+ * search may read: a fixed part for short subjects, and so much per byte
+ * as no honest pattern comes near (the bundled rules need under one). */
+#define BS_REGEX_BUDGET_BASE 20000
+#define BS_REGEX_BUDGET_PER_BYTE 64
+
 struct BsRegex {
 	pcre2_code *code;
 	uint32_t pairs;		/* ovector pairs a match needs */
@@ -25,13 +35,36 @@ static guint limit_hits;
 static guint32 match_limit = BS_REGEX_MATCH_LIMIT;
 static guint32 heap_limit = BS_REGEX_HEAP_LIMIT_KIB;
 
+/* The callouts of the search under way, and what it may spend. */
+typedef struct {
+	guint64 spent;
+	guint64 budget;
+} Budget;
+
+static Budget budget;
+static guint64 work_total;
+
 G_DEFINE_QUARK (bs-regex-error-quark, bs_regex_error)
+
+/* Called before every item of the pattern: the unit of work we count.
+ * A negative value ends the whole search (PCRE2_ERROR_CALLOUT). */
+static int
+count_work (pcre2_callout_block *block, void *data)
+{
+	Budget *b = data;
+
+	(void) block;
+	if (++b->spent > b->budget)
+		return PCRE2_ERROR_CALLOUT;
+	return 0;
+}
 
 static pcre2_match_context *
 shared_match_context (void)
 {
 	if (match_context == NULL) {
 		match_context = pcre2_match_context_create (NULL);
+		pcre2_set_callout (match_context, count_work, &budget);
 		pcre2_set_match_limit (match_context, match_limit);
 		pcre2_set_heap_limit (match_context, heap_limit);
 	}
@@ -53,6 +86,12 @@ guint
 bs_regex_limit_hits (void)
 {
 	return limit_hits;
+}
+
+guint64
+bs_regex_work (void)
+{
+	return work_total;
 }
 
 static uint32_t
@@ -80,6 +119,8 @@ bs_regex_new (const char *pattern, BsRegexFlags flags, GError **error)
 		options |= PCRE2_CASELESS;
 	if (flags & BS_REGEX_MULTILINE)
 		options |= PCRE2_MULTILINE;
+	/* The budget of bs_regex_match counts these callouts. */
+	options |= PCRE2_AUTO_CALLOUT;
 
 	re = g_new0 (BsRegex, 1);
 	re->code = pcre2_compile ((PCRE2_SPTR) pattern, PCRE2_ZERO_TERMINATED,
@@ -184,20 +225,35 @@ bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
     const char *group, BsMatch *m)
 {
 	PCRE2_SIZE *ovector;
+	uint32_t options = 0;
 	int rc;
 
 	if (subject == NULL || offset > len)
 		return FALSE;
+	/* What one search may read: past the window, "$" must not match
+	 * where the text was cut, and a cut UTF-8 sequence is left out. */
+	if (len - offset > BS_REGEX_WINDOW_MAX) {
+		len = offset + BS_REGEX_WINDOW_MAX;
+		while (len > offset && ((guchar) subject[len] & 0xc0) == 0x80
+		    && offset + BS_REGEX_WINDOW_MAX - len < 3)
+			len--;
+		options |= PCRE2_NOTEOL;
+	}
 	if (re->pairs > match_data_pairs) {
 		pcre2_match_data_free (match_data);
 		match_data_pairs = MAX (re->pairs, 16);
 		match_data = pcre2_match_data_create (match_data_pairs, NULL);
 	}
-	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, 0,
+	budget.spent = 0;
+	budget.budget = BS_REGEX_BUDGET_BASE
+	    + (guint64) BS_REGEX_BUDGET_PER_BYTE * (len - offset);
+	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, options,
 	    match_data, shared_match_context ());
+	work_total += budget.spent;
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT
-		    || rc == PCRE2_ERROR_DEPTHLIMIT) {
+		    || rc == PCRE2_ERROR_DEPTHLIMIT
+		    || rc == PCRE2_ERROR_CALLOUT) {
 			limit_hits++;
 			g_debug ("regex: match limit hit (%d), treated as no match",
 			    rc);
