@@ -1,4 +1,6 @@
 /* regex.c: the one place that talks to PCRE2. */
+#include <string.h>
+
 #include "regex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -224,6 +226,14 @@ gboolean
 bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
     const char *group, BsMatch *m)
 {
+	return bs_regex_match_max (re, subject, len, offset, BS_REGEX_WINDOW_MAX,
+	    group, m);
+}
+
+gboolean
+bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
+    gsize offset, gsize max, const char *group, BsMatch *m)
+{
 	PCRE2_SIZE *ovector;
 	uint32_t options = 0;
 	int rc;
@@ -232,10 +242,11 @@ bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
 		return FALSE;
 	/* What one search may read: past the window, "$" must not match
 	 * where the text was cut, and a cut UTF-8 sequence is left out. */
-	if (len - offset > BS_REGEX_WINDOW_MAX) {
-		len = offset + BS_REGEX_WINDOW_MAX;
+	max = MIN (max, BS_REGEX_WINDOW_MAX);
+	if (len - offset > max) {
+		len = offset + max;
 		while (len > offset && ((guchar) subject[len] & 0xc0) == 0x80
-		    && offset + BS_REGEX_WINDOW_MAX - len < 3)
+		    && offset + max - len < 3)
 			len--;
 		options |= PCRE2_NOTEOL;
 	}
@@ -277,4 +288,170 @@ bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
 		}
 	}
 	return TRUE;
+}
+
+/* Reads a quantifier at p: its length (0: none), and whether it is
+ * unbounded and may backtrack (not possessive). */
+static gsize
+quantifier (const char *p, gboolean *unbounded)
+{
+	const char *q = p;
+
+	*unbounded = FALSE;
+	if (*q == '*' || *q == '+') {
+		*unbounded = TRUE;
+		q++;
+	} else if (*q == '?') {
+		q++;
+	} else if (*q == '{' && g_ascii_isdigit (q[1])) {
+		const char *e = q + 1;
+
+		while (g_ascii_isdigit (*e))
+			e++;
+		if (*e == ',') {
+			e++;
+			*unbounded = !g_ascii_isdigit (*e);
+			while (g_ascii_isdigit (*e))
+				e++;
+		}
+		if (*e != '}')
+			return 0;
+		q = e + 1;
+	} else {
+		return 0;
+	}
+	if (*q == '+') {
+		*unbounded = FALSE;
+		q++;
+	} else if (*q == '?') {
+		q++;
+	}
+	return (gsize) (q - p);
+}
+
+/* Past the escape at p ("\\x"), its braces or name included. */
+static const char *
+skip_escape (const char *p)
+{
+	p++;
+	if (*p == '\0')
+		return p;
+	p++;
+	if (*p == '{' || ((p[-1] == 'k' || p[-1] == 'g') && (*p == '<'
+	    || *p == '\''))) {
+		char close = *p == '{' ? '}' : *p == '<' ? '>' : '\'';
+
+		while (*p != '\0' && *p != close)
+			p++;
+		if (*p != '\0')
+			p++;
+	}
+	return p;
+}
+
+gssize
+bs_regex_nested_quantifier (const char *pattern)
+{
+	/* Per open group: does it hold a quantifier that is unbounded and
+	 * backtracks? */
+	gboolean inner[64];
+	guint depth = 0;
+	const char *p = pattern;
+
+	inner[0] = FALSE;
+	while (*p != '\0') {
+		gboolean atom_inner = FALSE, unbounded;
+		gsize ql;
+
+		if (*p == '\\' && p[1] == 'Q') {
+			const char *e = strstr (p + 2, "\\E");
+
+			p = e != NULL ? e + 2 : p + strlen (p);
+		} else if (*p == '\\') {
+			p = skip_escape (p);
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == '[' && p[1] == ':') {
+					const char *e = strstr (p, ":]");
+
+					if (e != NULL)
+						p = e + 1;
+				}
+				p++;
+			}
+			if (*p == ']')
+				p++;
+		} else if (*p == '(') {
+			p++;
+			if (*p == '?' && p[1] == '#') {
+				while (*p != '\0' && *p != ')')
+					p++;
+				if (*p == ')')
+					p++;
+				continue;
+			}
+			if (*p == '*') {
+				/* (*VERB) */
+				while (*p != '\0' && *p != ')')
+					p++;
+				if (*p == ')')
+					p++;
+				continue;
+			}
+			if (*p == '?') {
+				p++;
+				if (*p == '<' && (p[1] == '=' || p[1] == '!'))
+					p += 2;
+				else if (*p == '<' || *p == '\''
+				    || (*p == 'P' && p[1] == '<')) {
+					while (*p != '\0' && *p != '>'
+					    && (*p != '\'' || p[-1] == '?'))
+						p++;
+					if (*p != '\0')
+						p++;
+				} else if (strchr (":=!>|", *p) != NULL) {
+					p++;
+				} else {
+					/* options: (?i) sets, (?i: opens */
+					while (g_ascii_isalpha (*p) || *p == '-'
+					    || *p == '^')
+						p++;
+					if (*p == ')') {
+						p++;
+						continue;
+					}
+					if (*p == ':')
+						p++;
+				}
+			}
+			if (depth + 1 >= G_N_ELEMENTS (inner))
+				return (gssize) (p - pattern);
+			inner[++depth] = FALSE;
+			continue;
+		} else if (*p == ')') {
+			p++;
+			if (depth == 0)
+				continue;
+			atom_inner = inner[depth--];
+		} else if (*p == '|' || *p == '^' || *p == '$') {
+			p++;
+			continue;
+		} else {
+			p++;
+		}
+		ql = quantifier (p, &unbounded);
+		if (unbounded && atom_inner)
+			return (gssize) (p - pattern);
+		if (unbounded || atom_inner)
+			inner[depth] = TRUE;
+		p += ql;
+	}
+	return -1;
 }

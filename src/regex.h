@@ -66,6 +66,18 @@ gboolean bs_regex_jit (BsRegex *re);
  * group whose offsets go to m->group_* (nullable).  Returns TRUE on a match. */
 gboolean bs_regex_match (BsRegex *re, const char *subject, gsize len,
     gsize offset, const char *group, BsMatch *m);
+/* The same, reading at most max bytes (and never more than
+ * BS_REGEX_WINDOW_MAX) from offset; where that cuts the subject, "$" does
+ * not match at the cut. */
+gboolean bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
+    gsize offset, gsize max, const char *group, BsMatch *m);
+
+/* Where pattern quantifies a group without bound that holds a quantifier
+ * without bound ("(a+)+", "(?:x\\s*y)*"): the offset of the outer
+ * quantifier, or -1.  Either may be possessive ("*+") to be safe.  Such a
+ * nesting tries every way of splitting a run between the two, which is
+ * exponential; no built-in pattern may have one (tests/unit/test-linear). */
+gssize bs_regex_nested_quantifier (const char *pattern);
 
 /* Number of times a match or heap limit stopped a match, process-wide. */
 guint bs_regex_limit_hits (void);
