@@ -421,7 +421,8 @@ bs_regex_nested_quantifier (const char *pattern)
 						p++;
 					if (*p != '\0')
 						p++;
-				} else if (strchr (":=!>|", *p) != NULL) {
+				} else if (*p != '\0'
+				    && strchr (":=!>|", *p) != NULL) {
 					p++;
 				} else {
 					/* options: (?i) sets, (?i: opens */

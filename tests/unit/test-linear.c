@@ -259,6 +259,12 @@ test_nested_check (void)
 	g_assert_cmpint (bs_regex_nested_quantifier ("(?<n>a+)(?i)b+"), ==,
 	    -1);
 	g_assert_cmpint (bs_regex_nested_quantifier ("(?#a+)+x"), ==, -1);
+	/* Cut short anywhere, it stops at the end (fuzz-pattern). */
+	g_assert_cmpint (bs_regex_nested_quantifier ("(?"), ==, -1);
+	g_assert_cmpint (bs_regex_nested_quantifier ("(?<"), ==, -1);
+	g_assert_cmpint (bs_regex_nested_quantifier ("[\\"), ==, -1);
+	g_assert_cmpint (bs_regex_nested_quantifier ("\\"), ==, -1);
+	g_assert_cmpint (bs_regex_nested_quantifier ("a{1,"), ==, -1);
 }
 
 /* The budget holds for the whole search: a pattern that backtracks a
