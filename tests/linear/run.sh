@@ -18,6 +18,12 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	echo "1..0 # SKIP valgrind is missing"
 	exit 0
 fi
+# valgrind cannot run a program built with AddressSanitizer.
+if grep -q __asan_init "$bin" 2>/dev/null \
+    || { command -v ldd >/dev/null && ldd "$bin" 2>/dev/null | grep -q asan; }; then
+	echo "1..0 # SKIP valgrind cannot run a sanitizer build"
+	exit 0
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bs-linear.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 export BACKSCATTER_CHECK_NO_JIT=1 G_SLICE=always-malloc
