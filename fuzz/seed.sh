@@ -7,12 +7,14 @@
 #   classify, filter: whole messages (at most 64 KiB, as -max_len)
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
+#   pattern: each pattern of data/rules, then a NUL and a line of the texts
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
-mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline"
+mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
+    "$out/pattern"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -66,6 +68,20 @@ for path in inputs:
                 put('inline', body)
     except Exception:
         pass
-for t in ('classify', 'filter', 'dsn', 'inline'):
+texts = [l for p in inputs[:50] for l in open(p, 'rb').read().split(b'\n')
+         if len(l) > 20][:400]
+rules = os.path.join(src, 'data', 'rules')
+n = 0
+for name in sorted(os.listdir(rules)):
+    for line in open(os.path.join(rules, name), 'rb'):
+        key, eq, value = line.rstrip(b'\n').partition(b'=')
+        if not eq or line.startswith(b'#') or key in (
+                b'description', b'weight', b'target', b'encoding'):
+            continue
+        pattern = value.replace(b'\\\\', b'\\')
+        put('pattern', pattern + b'\0' + (texts[n % len(texts)]
+                                          if texts else b''))
+        n += 1
+for t in ('classify', 'filter', 'dsn', 'inline', 'pattern'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

@@ -117,7 +117,7 @@ bs_bounce_text_recipients (const char *text, gsize len, const BsRules *rules,
 	g_autoptr(GArray) lines = NULL;
 	g_autoptr(GPtrArray) addrs = NULL;
 	g_autofree gsize *limits = NULL;
-	gsize offset = 0;
+	gsize offset = 0, line, end;
 	BsRuleMatch m;
 	guint i;
 
@@ -130,12 +130,25 @@ bs_bounce_text_recipients (const char *text, gsize len, const BsRules *rules,
 	 * address again: that line does not end it.) */
 	lines = g_array_new (FALSE, FALSE, sizeof (BsRuleMatch));
 	addrs = g_ptr_array_new_with_free_func (g_free);
-	while (offset < len && lines->len <= 4 * BS_DSN_MAX_RECIPIENTS
-	    && bs_rule_match (set, text, len, offset, "rcpt", &m)) {
-		offset = m.end > offset ? m.end : offset + 1;
-		if (m.group_start >= 0 && m.group_end > m.group_start) {
-			g_array_append_val (lines, m);
-			g_ptr_array_add (addrs, line_address (text, &m));
+	/* One line at a time (with its newline, so that "$" and look-aheads
+	 * see what they saw in the whole text): searching the whole rest of
+	 * the text for each match ran every alternative to the end of the
+	 * text once per line found, quadratic in the number of lines.  No
+	 * pattern of the set reads past a newline. */
+	for (line = 0; line < len && lines->len <= 4 * BS_DSN_MAX_RECIPIENTS;
+	    line = end) {
+		const char *nl = memchr (text + line, '\n', len - line);
+
+		end = nl != NULL ? (gsize) (nl - text) + 1 : len;
+		if (offset < line)
+			offset = line;
+		while (offset < end && lines->len <= 4 * BS_DSN_MAX_RECIPIENTS
+		    && bs_rule_match (set, text, end, offset, "rcpt", &m)) {
+			offset = m.end > offset ? m.end : offset + 1;
+			if (m.group_start >= 0 && m.group_end > m.group_start) {
+				g_array_append_val (lines, m);
+				g_ptr_array_add (addrs, line_address (text, &m));
+			}
 		}
 	}
 	limits = g_new (gsize, lines->len + 1);

@@ -80,6 +80,40 @@ strip_ip (const char *s)
 	return is_ip (p) ? g_strdup (p) : NULL;
 }
 
+/* An address literal is short: "[IPv6:" 45 characters "%zone]:port". */
+#define IP_TOKEN_MAX 96
+
+/* qmail's "(192.0.2.1)", IIS's "(192.0.2.1)": the first word of the
+ * comment, after "(" or a space, that is an address.  A word is read only
+ * as far as an address could reach, so that "(a(a(a..." (every "a" a
+ * candidate, none ending) costs a bounded read per candidate, not the
+ * rest of the comment: linear, where token () on each was quadratic. */
+static char *
+bare_ip (const char *comment)
+{
+	const char *c, *e;
+	char *ip;
+
+	for (c = comment; *c != '\0'; c++) {
+		if ((c != comment && c[-1] != '(' && c[-1] != ' ')
+		    || !g_ascii_isxdigit (*c))
+			continue;
+		for (e = c; e - c <= IP_TOKEN_MAX && *e != '\0' && *e != ' '
+		    && *e != '\t' && *e != ')' && *e != ']'; e++)
+			;
+		if (e - c > IP_TOKEN_MAX)
+			continue;
+		{
+			g_autofree char *t = g_strndup (c, (gsize) (e - c));
+
+			ip = strip_ip (t);
+		}
+		if (ip != NULL)
+			return ip;
+	}
+	return NULL;
+}
+
 BsHop *
 bs_hop_parse (const char *value)
 {
@@ -130,19 +164,8 @@ bs_hop_parse (const char *value)
 
 			hop->ip = strip_ip (t);
 		}
-		if (hop->ip == NULL) {
-			/* qmail: "(192.0.2.1)"; IIS "(192.0.2.1)" */
-			const char *c;
-
-			for (c = comment; *c != '\0' && hop->ip == NULL; c++) {
-				if ((c == comment || c[-1] == '(' || c[-1] == ' ')
-				    && g_ascii_isxdigit (*c)) {
-					g_autofree char *t = token (c, ")]");
-
-					hop->ip = strip_ip (t);
-				}
-			}
-		}
+		if (hop->ip == NULL)
+			hop->ip = bare_ip (comment);
 		if (h != NULL) {
 			/* Exim: the first word is the rDNS name */
 			hop->helo = token (h + 5, ")]");

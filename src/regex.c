@@ -1,4 +1,6 @@
 /* regex.c: the one place that talks to PCRE2. */
+#include <string.h>
+
 #include "regex.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -8,6 +10,16 @@
  * catastrophic backtracking gives up in milliseconds. */
 #define BS_REGEX_MATCH_LIMIT 200000
 #define BS_REGEX_HEAP_LIMIT_KIB 4096
+
+/* PCRE2's match limit counts per start position, so a pattern that does a
+ * little less than the limit at each of n positions still takes n times
+ * the limit.  So every pattern is compiled with an automatic callout
+ * before each item, and the callouts of one search, over all its start
+ * positions, are counted against a budget that grows with the text the
+ * search may read: a fixed part for short subjects, and so much per byte
+ * as no honest pattern comes near (the bundled rules need under one). */
+#define BS_REGEX_BUDGET_BASE 20000
+#define BS_REGEX_BUDGET_PER_BYTE 64
 
 struct BsRegex {
 	pcre2_code *code;
@@ -25,13 +37,36 @@ static guint limit_hits;
 static guint32 match_limit = BS_REGEX_MATCH_LIMIT;
 static guint32 heap_limit = BS_REGEX_HEAP_LIMIT_KIB;
 
+/* The callouts of the search under way, and what it may spend. */
+typedef struct {
+	guint64 spent;
+	guint64 budget;
+} Budget;
+
+static Budget budget;
+static guint64 work_total;
+
 G_DEFINE_QUARK (bs-regex-error-quark, bs_regex_error)
+
+/* Called before every item of the pattern: the unit of work we count.
+ * A negative value ends the whole search (PCRE2_ERROR_CALLOUT). */
+static int
+count_work (pcre2_callout_block *block, void *data)
+{
+	Budget *b = data;
+
+	(void) block;
+	if (++b->spent > b->budget)
+		return PCRE2_ERROR_CALLOUT;
+	return 0;
+}
 
 static pcre2_match_context *
 shared_match_context (void)
 {
 	if (match_context == NULL) {
 		match_context = pcre2_match_context_create (NULL);
+		pcre2_set_callout (match_context, count_work, &budget);
 		pcre2_set_match_limit (match_context, match_limit);
 		pcre2_set_heap_limit (match_context, heap_limit);
 	}
@@ -53,6 +88,12 @@ guint
 bs_regex_limit_hits (void)
 {
 	return limit_hits;
+}
+
+guint64
+bs_regex_work (void)
+{
+	return work_total;
 }
 
 static uint32_t
@@ -80,6 +121,13 @@ bs_regex_new (const char *pattern, BsRegexFlags flags, GError **error)
 		options |= PCRE2_CASELESS;
 	if (flags & BS_REGEX_MULTILINE)
 		options |= PCRE2_MULTILINE;
+	/* The budget of bs_regex_match counts these callouts.  Without
+	 * auto-possessification a greedy run that is given back is counted
+	 * a character at a time; with it, "\S+x" read a whole run as one
+	 * item at every start position, quadratic work the count missed.
+	 * Same matches (it is only an optimisation), and no slower on the
+	 * corpus. */
+	options |= PCRE2_AUTO_CALLOUT | PCRE2_NO_AUTO_POSSESS;
 
 	re = g_new0 (BsRegex, 1);
 	re->code = pcre2_compile ((PCRE2_SPTR) pattern, PCRE2_ZERO_TERMINATED,
@@ -183,21 +231,45 @@ gboolean
 bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
     const char *group, BsMatch *m)
 {
+	return bs_regex_match_max (re, subject, len, offset, BS_REGEX_WINDOW_MAX,
+	    group, m);
+}
+
+gboolean
+bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
+    gsize offset, gsize max, const char *group, BsMatch *m)
+{
 	PCRE2_SIZE *ovector;
+	uint32_t options = 0;
 	int rc;
 
 	if (subject == NULL || offset > len)
 		return FALSE;
+	/* What one search may read: past the window, "$" must not match
+	 * where the text was cut, and a cut UTF-8 sequence is left out. */
+	max = MIN (max, BS_REGEX_WINDOW_MAX);
+	if (len - offset > max) {
+		len = offset + max;
+		while (len > offset && ((guchar) subject[len] & 0xc0) == 0x80
+		    && offset + max - len < 3)
+			len--;
+		options |= PCRE2_NOTEOL;
+	}
 	if (re->pairs > match_data_pairs) {
 		pcre2_match_data_free (match_data);
 		match_data_pairs = MAX (re->pairs, 16);
 		match_data = pcre2_match_data_create (match_data_pairs, NULL);
 	}
-	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, 0,
+	budget.spent = 0;
+	budget.budget = BS_REGEX_BUDGET_BASE
+	    + (guint64) BS_REGEX_BUDGET_PER_BYTE * (len - offset);
+	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, options,
 	    match_data, shared_match_context ());
+	work_total += budget.spent;
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT
-		    || rc == PCRE2_ERROR_DEPTHLIMIT) {
+		    || rc == PCRE2_ERROR_DEPTHLIMIT
+		    || rc == PCRE2_ERROR_CALLOUT) {
 			limit_hits++;
 			g_debug ("regex: match limit hit (%d), treated as no match",
 			    rc);
@@ -221,4 +293,171 @@ bs_regex_match (BsRegex *re, const char *subject, gsize len, gsize offset,
 		}
 	}
 	return TRUE;
+}
+
+/* Reads a quantifier at p: its length (0: none), and whether it is
+ * unbounded and may backtrack (not possessive). */
+static gsize
+quantifier (const char *p, gboolean *unbounded)
+{
+	const char *q = p;
+
+	*unbounded = FALSE;
+	if (*q == '*' || *q == '+') {
+		*unbounded = TRUE;
+		q++;
+	} else if (*q == '?') {
+		q++;
+	} else if (*q == '{' && g_ascii_isdigit (q[1])) {
+		const char *e = q + 1;
+
+		while (g_ascii_isdigit (*e))
+			e++;
+		if (*e == ',') {
+			e++;
+			*unbounded = !g_ascii_isdigit (*e);
+			while (g_ascii_isdigit (*e))
+				e++;
+		}
+		if (*e != '}')
+			return 0;
+		q = e + 1;
+	} else {
+		return 0;
+	}
+	if (*q == '+') {
+		*unbounded = FALSE;
+		q++;
+	} else if (*q == '?') {
+		q++;
+	}
+	return (gsize) (q - p);
+}
+
+/* Past the escape at p ("\\x"), its braces or name included. */
+static const char *
+skip_escape (const char *p)
+{
+	p++;
+	if (*p == '\0')
+		return p;
+	p++;
+	if (*p == '{' || ((p[-1] == 'k' || p[-1] == 'g') && (*p == '<'
+	    || *p == '\''))) {
+		char close = *p == '{' ? '}' : *p == '<' ? '>' : '\'';
+
+		while (*p != '\0' && *p != close)
+			p++;
+		if (*p != '\0')
+			p++;
+	}
+	return p;
+}
+
+gssize
+bs_regex_nested_quantifier (const char *pattern)
+{
+	/* Per open group: does it hold a quantifier that is unbounded and
+	 * backtracks? */
+	gboolean inner[64];
+	guint depth = 0;
+	const char *p = pattern;
+
+	inner[0] = FALSE;
+	while (*p != '\0') {
+		gboolean atom_inner = FALSE, unbounded;
+		gsize ql;
+
+		if (*p == '\\' && p[1] == 'Q') {
+			const char *e = strstr (p + 2, "\\E");
+
+			p = e != NULL ? e + 2 : p + strlen (p);
+		} else if (*p == '\\') {
+			p = skip_escape (p);
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == '[' && p[1] == ':') {
+					const char *e = strstr (p, ":]");
+
+					if (e != NULL)
+						p = e + 1;
+				}
+				p++;
+			}
+			if (*p == ']')
+				p++;
+		} else if (*p == '(') {
+			p++;
+			if (*p == '?' && p[1] == '#') {
+				while (*p != '\0' && *p != ')')
+					p++;
+				if (*p == ')')
+					p++;
+				continue;
+			}
+			if (*p == '*') {
+				/* (*VERB) */
+				while (*p != '\0' && *p != ')')
+					p++;
+				if (*p == ')')
+					p++;
+				continue;
+			}
+			if (*p == '?') {
+				p++;
+				if (*p == '<' && (p[1] == '=' || p[1] == '!'))
+					p += 2;
+				else if (*p == '<' || *p == '\''
+				    || (*p == 'P' && p[1] == '<')) {
+					while (*p != '\0' && *p != '>'
+					    && (*p != '\'' || p[-1] == '?'))
+						p++;
+					if (*p != '\0')
+						p++;
+				} else if (*p != '\0'
+				    && strchr (":=!>|", *p) != NULL) {
+					p++;
+				} else {
+					/* options: (?i) sets, (?i: opens */
+					while (g_ascii_isalpha (*p) || *p == '-'
+					    || *p == '^')
+						p++;
+					if (*p == ')') {
+						p++;
+						continue;
+					}
+					if (*p == ':')
+						p++;
+				}
+			}
+			if (depth + 1 >= G_N_ELEMENTS (inner))
+				return (gssize) (p - pattern);
+			inner[++depth] = FALSE;
+			continue;
+		} else if (*p == ')') {
+			p++;
+			if (depth == 0)
+				continue;
+			atom_inner = inner[depth--];
+		} else if (*p == '|' || *p == '^' || *p == '$') {
+			p++;
+			continue;
+		} else {
+			p++;
+		}
+		ql = quantifier (p, &unbounded);
+		if (unbounded && atom_inner)
+			return (gssize) (p - pattern);
+		if (unbounded || atom_inner)
+			inner[depth] = TRUE;
+		p += ql;
+	}
+	return -1;
 }

@@ -5,6 +5,12 @@
  * at build time, on first use.  Matching shares one match data (grown once)
  * and gives up quietly (no match) when the match or heap limit is hit, so
  * hostile mail cannot make us hang.
+ *
+ * Every search is bounded, whatever the pattern: it reads at most
+ * BS_REGEX_WINDOW_MAX bytes from its offset, and the work it does over all
+ * its start positions (items of the pattern tried, counted by an automatic
+ * callout) is bounded by a budget linear in what it reads.  Callers that
+ * want less (a Message-ID domain) cut the text before they match.
  */
 #pragma once
 
@@ -22,6 +28,10 @@ typedef enum {
 	BS_REGEX_CASELESS = 1 << 1,
 	BS_REGEX_MULTILINE = 1 << 2,
 } BsRegexFlags;
+
+/* What one search reads at most, from its offset: the notification text
+ * we classify on is cut to this size too (BS_NOTIFICATION_MAX). */
+#define BS_REGEX_WINDOW_MAX (64 * 1024)
 
 typedef struct BsRegex BsRegex;
 
@@ -56,7 +66,22 @@ gboolean bs_regex_jit (BsRegex *re);
  * group whose offsets go to m->group_* (nullable).  Returns TRUE on a match. */
 gboolean bs_regex_match (BsRegex *re, const char *subject, gsize len,
     gsize offset, const char *group, BsMatch *m);
+/* The same, reading at most max bytes (and never more than
+ * BS_REGEX_WINDOW_MAX) from offset; where that cuts the subject, "$" does
+ * not match at the cut. */
+gboolean bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
+    gsize offset, gsize max, const char *group, BsMatch *m);
+
+/* Where pattern quantifies a group without bound that holds a quantifier
+ * without bound ("(a+)+", "(?:x\\s*y)*"): the offset of the outer
+ * quantifier, or -1.  Either may be possessive ("*+") to be safe.  Such a
+ * nesting tries every way of splitting a run between the two, which is
+ * exponential; no built-in pattern may have one (tests/unit/test-linear). */
+gssize bs_regex_nested_quantifier (const char *pattern);
 
 /* Number of times a match or heap limit stopped a match, process-wide. */
 guint bs_regex_limit_hits (void);
+/* The work of every search so far, process-wide, in the units the budget
+ * counts (pattern items tried): for tests that compare growth. */
+guint64 bs_regex_work (void);
 void bs_regex_set_limits (guint32 match_limit, guint32 heap_limit_kib);

@@ -686,6 +686,35 @@ alternative_ready (const BsRule *rule, BsAlternative *alt)
 		    alt->key, local->message);
 }
 
+/* What a pattern of a test reads of its target, at most (see
+ * backscatter-check-rules(5)): a name is at most 255 octets (RFC 1035), a
+ * header value is a line or a few folded ones, and texts are cut to the
+ * window of every search.  A bound per target keeps the work of any
+ * pattern on hostile mail small, whatever the pattern. */
+gsize
+bs_rules_target_max (const char *target)
+{
+	static const struct {
+		const char *target;
+		gsize max;
+	} caps[] = {
+		{ "original-msgid-domain", 255 },
+		{ "top-hop-rdns", 255 },
+		{ "top-hop-helo", 255 },
+		{ "original-from", 4096 },
+		{ "original-mailer", 4096 },
+		{ "original-subject", 4096 },
+		{ "subject", 4096 },
+	};
+	guint i;
+
+	if (target != NULL)
+		for (i = 0; i < G_N_ELEMENTS (caps); i++)
+			if (strcmp (target, caps[i].target) == 0)
+				return caps[i].max;
+	return BS_REGEX_WINDOW_MAX;
+}
+
 gboolean
 bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
     const char *group, BsRuleMatch *m)
@@ -718,8 +747,9 @@ bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
 			if (!may[k])
 				continue;
 			alternative_ready (rule, alt);
-			if (alt->broken || !bs_regex_match (alt->parts[j], text,
-			    len, offset, group, &bm))
+			if (alt->broken || !bs_regex_match_max (alt->parts[j],
+			    text, len, offset, bs_rules_target_max (rule->target),
+			    group, &bm))
 				continue;
 			if (m == NULL)
 				return TRUE;

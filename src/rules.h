@@ -152,6 +152,10 @@ gboolean bs_rules_set_weight (BsRules *rules, const char *test, double weight,
 /* The weight of test NAME, or 0 when there is no such test. */
 double bs_rules_weight (const BsRules *rules, const char *name);
 
+/* How many bytes of its target a test's pattern reads at most; sets (no
+ * target) read BS_REGEX_WINDOW_MAX. */
+gsize bs_rules_target_max (const char *target);
+
 /* Finds the earliest match at or after offset of any alternative of rule.
  * group (nullable) names a capture group to report.  A NULL rule never
  * matches, so callers need not check that a set exists. */
