@@ -5,6 +5,8 @@
 # fuzzing rather than replaying seeds).  Nothing here is committed.
 #
 #   classify, filter: whole messages (at most 64 KiB, as -max_len)
+#   header-model: their first 8 KiB, and the hostile header shapes of
+#           issue 10 (CR CR LF, NUL in a name, CRs for maildrop, ...)
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
 set -eu
@@ -12,7 +14,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
-mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline"
+mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
+    "$out/header-model"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -46,6 +49,7 @@ for path in inputs:
         raw = f.read()
     put('classify', raw[:MAX])
     put('filter', raw[:MAX])
+    put('header-model', raw[:8192])
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         for part in msg.walk():
@@ -66,6 +70,16 @@ for path in inputs:
                 put('inline', body)
     except Exception:
         pass
-for t in ('classify', 'filter', 'dsn', 'inline'):
+for h in (b"From: a\r\r\nS: s\nX-Backscatter: yes\n\nb\n",
+          b"From: a\nX-Backscatter\0: yes\nX-Backscatter \0\n\n",
+          b"From: a\n\r\nX-Backscatter: yes\n\r\r\nx-backscatter :y\n\n",
+          b"From: a\n\rX-Back\rscatter\r: yes\nX-Backscatter: x\n\fy\n\n",
+          b"S: \0\n\nX-Backscatter: yes\n\tmore\nbody\n",
+          b"S: s\r\n\r\nX-Backscatter: body\r\n",
+          b"X-Backscatter: y\r s\rTo: t\r\rbody\r",
+          b" yes\n\r\tyes\nX-Backscatter: y\n\n",
+          b"From x\n\tc\nX-Backscatter"):
+    put('header-model', h)
+for t in ('classify', 'filter', 'dsn', 'inline', 'header-model'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY
