@@ -9,7 +9,8 @@
  * must agree on where our field goes, where the header block ends, and
  * which bytes are removed; any difference abort()s.  Each input is also
  * run as a message that starts with an mbox From line, so both branches
- * of the top are covered.
+ * of the top (the From line, or the LFs that may start a message) are
+ * covered.
  *
  * The reading of each reader is that of the comment at the top of
  * passthrough.c; the sources it cites are not linked in, so this checks
@@ -244,6 +245,10 @@ reference (const Msg *m, Ref *r)
 	    memchr (m->d, '\n', m->n) != NULL) {
 		p = line_end (m, 0);
 		ref_keep (m, r, 0, p);
+	} else {
+		/* procmail and formail skip the LFs a message starts with. */
+		while (p < m->n && m->d[p] == '\n')
+			p++;
 	}
 	/* The top: lines that would continue the line before stay first. */
 	for (;;) {

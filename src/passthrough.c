@@ -54,9 +54,12 @@
  * either, in the same direction: removing a line nobody reads as a field
  * is harmless, keeping one somebody does is not.
  *
- * Our field goes first, after a leading mbox "From " line, and after the
- * lines that would continue the line before them (a blank line-start at
- * the very top): before them, they would continue our field.  It ends in
+ * Our field goes first, after a leading mbox "From " line, or else after
+ * the LFs that start the message (procmail and formail skip them and read
+ * the header after them; Dovecot and maildrop see no header there at all,
+ * and so do not see ours either), and after the lines that would continue
+ * the line before them (a blank line-start at the very top): before them,
+ * they would continue our field.  It ends in
  * LF, or CRLF in CRLF mail; the readers above split lines there.  Whatever
  * it sees, every reader then reads our field as a field of its own and
  * every removed field as gone, since the scan treats the message as the
@@ -249,6 +252,7 @@ typedef struct {
 	ScanState state;
 	gsize name_pos;		/* IN_NAME: bytes of the name matched */
 	bool top;		/* our field is still to be written */
+	bool lead;		/* still in the LFs that start the input */
 	bool removing;		/* the current field is being removed */
 	bool cr_pending;	/* REST_DROP: a CR ended the last chunk */
 	bool nul_seen;		/* a NUL went out in the header block */
@@ -508,6 +512,17 @@ scan_feed (Scan *s, const guint8 *p, gsize n, GError **error)
 		case AT_START:
 		case IN_NAME:
 		case IN_TAIL:
+			/* procmail and formail skip LFs at the very start
+			 * and read the header after them: ours goes there
+			 * too, or the header they knew would become body. */
+			if (s->lead && s->state == AT_START && s->held == 0 &&
+			    *p == '\n') {
+				if (!keep (s, p, 1, error))
+					return FALSE;
+				p++;
+				break;
+			}
+			s->lead = false;
 			if (!classify_byte (s, *p, &kind)) {
 				p++;	/* held, not yet consumed */
 				break;
@@ -575,6 +590,7 @@ scan_init (Scan *s, const guint8 *data, gsize len, const char *field)
 	if (len >= 5 && memcmp (data, "From ", 5) == 0 &&
 	    (nl = memchr (data, '\n', len)) != NULL)
 		return (gsize) (nl - data) + 1;
+	s->lead = true;
 	return 0;
 }
 

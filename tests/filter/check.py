@@ -59,10 +59,13 @@ def top_of(data):
     them, they would continue our field); at the end when such a line
     never ends."""
     pos = 0
-    if data.startswith(b"From "):
-        n = data.find(b"\n")
-        if n >= 0:
-            pos = n + 1
+    n = data.find(b"\n")
+    if data.startswith(b"From ") and n >= 0:
+        pos = n + 1
+    else:
+        # procmail and formail skip LFs at the start
+        while data[pos:pos + 1] == b"\n":
+            pos += 1
     while CONTINUES.match(data, pos):
         n = data.find(b"\n", pos)
         if n < 0:
@@ -322,8 +325,9 @@ def made_cases():
         ("forged, only header", [D(b"X-Backscatter: no\n")]),
         ("empty input", []),
         ("just a newline", [K(b"\n")]),
-        ("body only, starts with an empty line",
-         [K(b"\nX-Backscatter: no (body)\n")]),
+        # procmail and formail skip LFs at the start of a message
+        ("starts with empty lines: procmail's header follows",
+         [K(b"\n\n"), D(b"X-Backscatter: no\n"), K(b"From: a\n\nbody\n")]),
         ("leading blank line-start, forged field",
          [K(b" leading continuation\n"), D(b"X-Backscatter: no\n"),
           K(b"\nbody\n")]),

@@ -323,8 +323,12 @@ test_garbage (void)
 	CHECK ("\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
 	    OURS_CRLF "\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
 	CHECK ("no header here", OURS_LF "no header here");
-	/* An empty first line: no header block, the body follows. */
-	CHECK ("\nX-Backscatter: yes\n", OURS_LF "\nX-Backscatter: yes\n");
+	/* Empty first lines: procmail and formail skip them and read the
+	 * header that follows, Dovecot and maildrop see none. */
+	CHECK ("\n\nX-Backscatter: yes\nS: s\n\nX-Backscatter: b\n",
+	    "\n\n" OURS_LF "S: s\n\nX-Backscatter: b\n");
+	CHECK ("\n", "\n" OURS_LF);
+	CHECK ("\r\n\nX-Backscatter: b\n", OURS_CRLF "\r\n\nX-Backscatter: b\n");
 	/* Blank line-starts at the very top stay on top: after our field
 	 * they would continue it. */
 	CHECK (" x\nSubject: s\n\n", " x\n" OURS_LF "Subject: s\n\n");
