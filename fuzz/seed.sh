@@ -5,6 +5,8 @@
 # fuzzing rather than replaying seeds).  Nothing here is committed.
 #
 #   classify, filter: whole messages (at most 64 KiB, as -max_len)
+#   header-model: their first 8 KiB, and the hostile header shapes of
+#           issue 10 (CR CR LF, NUL in a name, CRs for maildrop, ...)
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
 #   pattern: each pattern of data/rules, then a NUL and a line of the texts
@@ -14,7 +16,7 @@ build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
 mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
-    "$out/pattern"
+    "$out/pattern" "$out/header-model"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -48,6 +50,7 @@ for path in inputs:
         raw = f.read()
     put('classify', raw[:MAX])
     put('filter', raw[:MAX])
+    put('header-model', raw[:8192])
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         for part in msg.walk():
@@ -82,6 +85,16 @@ for name in sorted(os.listdir(rules)):
         put('pattern', pattern + b'\0' + (texts[n % len(texts)]
                                           if texts else b''))
         n += 1
-for t in ('classify', 'filter', 'dsn', 'inline', 'pattern'):
+for h in (b"From: a\r\r\nS: s\nX-Backscatter: yes\n\nb\n",
+          b"From: a\nX-Backscatter\0: yes\nX-Backscatter \0\n\n",
+          b"From: a\n\r\nX-Backscatter: yes\n\r\r\nx-backscatter :y\n\n",
+          b"From: a\n\rX-Back\rscatter\r: yes\nX-Backscatter: x\n\fy\n\n",
+          b"S: \0\n\nX-Backscatter: yes\n\tmore\nbody\n",
+          b"S: s\r\n\r\nX-Backscatter: body\r\n",
+          b"X-Backscatter: y\r s\rTo: t\r\rbody\r",
+          b" yes\n\r\tyes\nX-Backscatter: y\n\n",
+          b"From x\n\tc\nX-Backscatter"):
+    put('header-model', h)
+for t in ('classify', 'filter', 'dsn', 'inline', 'pattern', 'header-model'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

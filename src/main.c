@@ -174,10 +174,10 @@ filter_out (Run *run, BsInput *input, int in_fd, const char *value)
 	gsize len;
 	const guint8 *data = g_bytes_get_data (input->raw, &len);
 
-	if (!bs_passthrough_write (data, len, !input->too_large, value,
-	    STDOUT_FILENO, &error)
-	    || (input->too_large && in_fd >= 0
-	    && !bs_passthrough_copy_fd (in_fd, STDOUT_FILENO, &error))) {
+	/* The rest of a too-large message is scanned as it is copied:
+	 * a forged field may lie anywhere in the header block. */
+	if (!bs_passthrough_write (data, len, input->too_large ? in_fd : -1,
+	    value, STDOUT_FILENO, &error)) {
 		complain ("%s: %s", input->name, error->message);
 		if (g_error_matches (error, BS_PASSTHROUGH_ERROR,
 		    BS_PASSTHROUGH_ERROR_READ))

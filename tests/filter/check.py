@@ -39,24 +39,39 @@ def tap(ok, desc, diags=()):
 
 
 def first_eol(data):
-    """The message's line ending, from its first one, and where it is."""
+    """The line ending of our field: CRLF when the first LF has a CR
+    before it, else LF (procmail, maildrop and Dovecot all split lines at
+    LF, and none at a bare CR); and where that LF is."""
     n = data.find(b"\n")
-    r = data.find(b"\r")
-    if n < 0 and r < 0:
-        return b"\n", -1
-    if r < 0 or (0 <= n < r):
-        return b"\n", n
-    if data[r + 1:r + 2] == b"\n":
-        return b"\r\n", r
-    return b"\r", r
+    if n > 0 and data[n - 1:n] == b"\r":
+        return b"\r\n", n
+    return b"\n", n
+
+
+# A line that would continue the field before it, for one of the readers:
+# a blank (maildrop: any isspace() byte, after CRs, which it drops).
+CONTINUES = re.compile(rb"\r*[ \t\v\f]")
 
 
 def top_of(data):
-    """Offset where our field belongs: after a leading mbox From line."""
-    eol, pos = first_eol(data)
-    if data.startswith(b"From ") and pos >= 0:
-        return pos + len(eol)
-    return 0
+    """Offset where our field belongs: after a leading mbox From line and
+    after the lines that would continue the line before them (before
+    them, they would continue our field); at the end when such a line
+    never ends."""
+    pos = 0
+    n = data.find(b"\n")
+    if data.startswith(b"From ") and n >= 0:
+        pos = n + 1
+    else:
+        # procmail and formail skip LFs at the start
+        while data[pos:pos + 1] == b"\n":
+            pos += 1
+    while CONTINUES.match(data, pos):
+        n = data.find(b"\n", pos)
+        if n < 0:
+            return len(data)
+        pos = n + 1
+    return pos
 
 
 def show(b, at, width=40):
@@ -72,28 +87,19 @@ def split_ours(out, inp, expected):
     if not out.startswith(NAME, top):
         return None, None, "no %r at offset %d: %s" % (NAME, top,
                                                        show(out, top))
-    if expected[top:top + 1] in (b" ", b"\t"):
-        # A message that starts with a blank line-start: its first line
-        # now continues our field (by design, see test_garbage in
-        # tests/unit/test-passthrough.c), so the field's end cannot be
-        # found by looking at it.  Our field is what is left when the
-        # input after the top is cut off the end of the output.
-        p = len(out) - (len(expected) - top)
-        if p <= top or not out[top:p].endswith(eol):
-            return None, None, compare(out[:top] + out[top + len(NAME):],
-                                       expected)
-        lines = out[top:p - len(eol)].split(eol)
-    else:
-        lines = []
-        p = top
-        while True:
-            e = out.find(eol, p)
-            if e < 0:
-                return None, None, "our field does not end in %r" % eol
-            lines.append(out[p:e])
-            p = e + len(eol)
-            if out[p:p + 1] not in (b" ", b"\t"):
-                break
+    lines = []
+    p = top
+    while True:
+        e = out.find(eol, p)
+        if e < 0:
+            return None, None, "our field does not end in %r" % eol
+        lines.append(out[p:e])
+        p = e + len(eol)
+        if out[p:p + 1] not in (b" ", b"\t"):
+            break
+    if CONTINUES.match(out, p):
+        return None, None, "the line after our field continues it: %s" % (
+            show(out, p))
     for line in lines:
         if b"\r" in line or b"\n" in line:
             return None, None, ("our field's line ending is not the "
@@ -267,16 +273,48 @@ def made_cases():
           K(b"X-Backscatter-Score: 1 (another field)\n"),
           D(b"X-Backscatter: no;\n\tscore=1\n"),
           K(b"\nX-Backscatter: no (body)\nbody\n")]),
-        ("forged, crlf",
+        # procmail ends a header block at LF LF only: CRLF mail is all
+        # header to it, and "^X-Backscatter:" matches in the body.
+        ("forged, crlf, in the header and in the body",
          [K(b"From: a@example.org\r\n"),
           D(b"X-Backscatter: no;\r\n\tscore=-1\r\n"),
-          K(b"Subject: x\r\n\r\nX-Backscatter: no\r\n")]),
-        ("forged, bare cr",
-         [K(b"From: a@example.org\r"), D(b"X-Backscatter: no;\r\tscore=-1\r"),
+          K(b"Subject: x\r\n\r\n"), D(b"X-Backscatter: no\r\n"),
+          K(b"body\r\n")]),
+        # Bare-CR mail is one line to every reader: a From field here.
+        ("bare cr, a field inside the first line stays",
+         [K(b"From: a@example.org\rX-Backscatter: no;\r\tscore=-1\r"),
           K(b"Subject: x\r\rX-Backscatter: no\r")]),
-        ("forged, bare cr with a crlf",
-         [K(b"Subject: a\r"), D(b"X-Backscatter: yes\r\n"),
-          K(b"From: b\r\rbody")]),
+        ("forged, bare cr, the first line: up to the bare CR",
+         [D(b"X-Backscatter: no;\r\tscore=-1\r"),
+          K(b"Subject: x\r\rX-Backscatter: no\r")]),
+        ("bare cr with a crlf", [K(b"Subject: a\rX-Backscatter: yes\r\n"),
+                                 K(b"From: b\r\rbody")]),
+        # issue 10: what procmail, maildrop or Dovecot take for a field
+        ("forged, first line ends in cr cr lf",
+         [K(b"From: a@example.org\r\r\nSubject: s\n"),
+          D(b"X-Backscatter: yes\n"), K(b"\nbody\n")]),
+        ("forged, bare cr in the first line",
+         [K(b"From: a@example.org\rSubject: s\n"),
+          D(b"X-Backscatter: yes\n"), K(b"\nbody\n")]),
+        ("forged, nul before the colon (Dovecot, maildrop)",
+         [K(b"From: a@example.org\n"), D(b"X-Backscatter\0: yes\n"),
+          D(b"X-Backscatter \0junk\n"), K(b"Subject: s\n\nbody\n")]),
+        ("forged, after a crlf line (procmail's header goes on)",
+         [K(b"From: a@example.org\n\r\n"), D(b"X-Backscatter: yes\n"),
+          K(b"\r\r\n"), D(b"x-backscatter : yes\n"), K(b"\nbody\n")]),
+        ("forged, crs in and before the name (maildrop)",
+         [K(b"From: a@example.org\n"), D(b"\rX-Backscatter: yes\n"),
+          D(b"X-Back\rscatter\r: yes\n"), K(b"Subject: s\n\nbody\n")]),
+        ("forged, ff and vt continue it (maildrop)",
+         [K(b"From: a@example.org\n"),
+          D(b"X-Backscatter: x\n\fyes\n\v yes\n\r yes\n"),
+          K(b"Subject: s\n\nbody\n")]),
+        ("forged, after a nul procmail reads the body as header",
+         [K(b"From: a@example.org\nSubject: \0\n\n"),
+          D(b"X-Backscatter: yes\n\tmore\n"), K(b"body\n")]),
+        ("blank line-starts at the top stay before our field",
+         [K(b" yes\n\r\tyes\n"), D(b"X-Backscatter: yes\n"),
+          K(b"From: a@example.org\n\nbody\n")]),
         ("forged, after the mbox From line",
          [K(mbox), D(b"X-Backscatter: no\n"), K(msg)]),
         ("forged, last line without newline",
@@ -287,8 +325,9 @@ def made_cases():
         ("forged, only header", [D(b"X-Backscatter: no\n")]),
         ("empty input", []),
         ("just a newline", [K(b"\n")]),
-        ("body only, starts with an empty line",
-         [K(b"\nX-Backscatter: no (body)\n")]),
+        # procmail and formail skip LFs at the start of a message
+        ("starts with empty lines: procmail's header follows",
+         [K(b"\n\n"), D(b"X-Backscatter: no\n"), K(b"From: a\n\nbody\n")]),
         ("leading blank line-start, forged field",
          [K(b" leading continuation\n"), D(b"X-Backscatter: no\n"),
           K(b"\nbody\n")]),
@@ -408,6 +447,8 @@ def too_large():
                     % i for i in range(1200))  # about 64 KB
     msg = b"From: a@example.org\nSubject: large\n\n" + body
     ours = b"X-Backscatter: unknown; reason=too-large"
+    crlf = body.replace(b"\n", b"\r\n")
+    cut = crlf.index(b"\r\n", 4000) + 2
     tmp = tempfile.mkdtemp(prefix="bs-filter.")
     path = os.path.join(tmp, "msg")
 
@@ -425,6 +466,17 @@ def too_large():
         ("forged field in the first kilobyte",
          [K(b"From: a@example.org\n"), D(b"X-Backscatter: no;\n score=0\n"),
           K(msg[20:])]),
+        # issue 10: the whole header block is scanned, not the first
+        # --max-size bytes
+        ("forged fields after the first 1k",
+         [K(b"From: a@example.org\n" + b"".join(
+             b"X-Pad-%03d: %s\n" % (i, b"p" * 60) for i in range(60))),
+          D(b"X-Backscatter: yes;\n\tscore=99\n"),
+          K(b"Subject: s\n"), D(b"X-Backscatter\0: yes\n"),
+          K(b"\n" + body)]),
+        ("forged field after the first 1k, crlf, in the body",
+         [K(b"From: a@example.org\r\nSubject: s\r\n\r\n" + crlf[:cut]),
+          D(b"X-Backscatter: yes\r\n"), K(crlf[cut:])]),
     ]
     try:
         for name, segs in cases:
@@ -447,6 +499,20 @@ def too_large():
             tap(not problems, "too large, %d bytes, --max-size 1k: "
                 "input plus '%s', stdin and FILE: %s"
                 % (len(inp), ours.decode(), name), problems)
+
+        # A forged field after a header of 2 MB, past --max-size 1M.
+        pad = b"".join(b"X-Pad-%06d: %s\n" % (i, b"q" * 60)
+                       for i in range(2 * 1024 * 1024 // 75))
+        segs = [K(b"From: a@example.org\n" + pad),
+                D(b"X-Backscatter: yes\n"), K(b"Subject: s\n\nbody\n")]
+        inp = b"".join(b for b, _ in segs)
+        want = expect(inp, b"".join(b for b, keep in segs if keep))
+        rc, out, err, _, _, _ = stream(["-H", "--max-size", "1M"], inp,
+                                       chunk=65536)
+        e = None if rc == 0 and out == want else "exit %d; %s" % (
+            rc, compare(out, want) or "output ok")
+        tap(not e, "too large, forged field after a 2 MB header, "
+            "--max-size 1M: removed", [e] if e else [])
 
         # Not too large without a limit: classified as usual.
         rc, out, err = run(["-H", "--max-size", "0"], data=msg)
