@@ -13,21 +13,19 @@
 # field (or the JSON reason) says "unknown; reason=REASON"; --max-rss-kb:
 # the child's peak RSS (getrusage RUSAGE_CHILDREN) stays within N KiB.
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 
+# Where our field goes and how it ends, as the filter suite models the
+# readers (procmail, maildrop, Dovecot): one definition for both suites.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "filter"))
+from check import first_eol as field_eol, top_of  # noqa: E402
+
 CHUNK = 1 << 20
-
-
-def first_eol(head):
-    n, r = head.find(b"\n"), head.find(b"\r")
-    if n < 0 and r < 0:
-        return b"\n", -1
-    if r < 0 or 0 <= n < r:
-        return b"\n", n
-    return (b"\r\n", r) if head[r + 1:r + 2] == b"\n" else (b"\r", r)
 
 
 def main():
@@ -61,9 +59,8 @@ def main():
             rest_ok = True
             if mode == "filter":
                 # The output until our field has ended.
-                eol, pos = first_eol(head)
-                top = pos + len(eol) if head.startswith(b"From ") \
-                    and pos >= 0 else 0
+                eol, _ = field_eol(head)
+                top = top_of(head)
                 while True:
                     chunk = p.stdout.read(CHUNK)
                     out_head += chunk
