@@ -50,6 +50,7 @@ def clean_env():
               'G_SLICE', 'G_DEBUG', 'MALLOC_PERTURB_'):
         env.pop(k, None)
     env['XDG_CONFIG_HOME'] = '/nonexistent'
+    env['XDG_DATA_HOME'] = '/nonexistent'
     return env
 
 
