@@ -8,11 +8,107 @@
 #include <unistd.h>
 
 #include <gmime/gmime.h>
+#include <dlfcn.h>
 #include <sqlite3.h>
+
+#include "build-config.h"
 
 #include "ledger.h"
 
 G_DEFINE_QUARK (bs-ledger-error-quark, bs_ledger_error)
+
+/* libsqlite3, opened at the first ledger use: linked like the other
+ * libraries, its 1,600 symbol relocations cost every process 1.5M
+ * instructions of dynamic linking (a fifth of a run), also for the
+ * messages that never reach the ledger.  As json-api.c does for
+ * json-glib. */
+static struct {
+	__typeof__ (sqlite3_bind_int) *bind_int;
+	__typeof__ (sqlite3_bind_int64) *bind_int64;
+	__typeof__ (sqlite3_bind_null) *bind_null;
+	__typeof__ (sqlite3_bind_text) *bind_text;
+	__typeof__ (sqlite3_busy_timeout) *busy_timeout;
+	__typeof__ (sqlite3_changes) *changes;
+	__typeof__ (sqlite3_clear_bindings) *clear_bindings;
+	__typeof__ (sqlite3_close) *close;
+	__typeof__ (sqlite3_column_int64) *column_int64;
+	__typeof__ (sqlite3_column_text) *column_text;
+	__typeof__ (sqlite3_errmsg) *errmsg;
+	__typeof__ (sqlite3_errstr) *errstr;
+	__typeof__ (sqlite3_exec) *exec;
+	__typeof__ (sqlite3_file_control) *file_control;
+	__typeof__ (sqlite3_finalize) *finalize;
+	__typeof__ (sqlite3_open_v2) *open_v2;
+	__typeof__ (sqlite3_prepare_v2) *prepare_v2;
+	__typeof__ (sqlite3_prepare_v3) *prepare_v3;
+	__typeof__ (sqlite3_reset) *reset;
+	__typeof__ (sqlite3_step) *step;
+} sq;
+
+#define FIND(f) ((*(void **) &sq.f = dlsym (module, "sqlite3_" #f)) != NULL)
+
+/* The sanitizers' runtimes refuse RTLD_DEEPBIND (it would bypass their
+ * malloc). */
+#if defined(__SANITIZE_ADDRESS__)
+#define BS_DEEPBIND 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define BS_DEEPBIND 0
+#endif
+#endif
+#ifndef BS_DEEPBIND
+#define BS_DEEPBIND RTLD_DEEPBIND
+#endif
+
+static gboolean
+load_sqlite (GError **error)
+{
+	static gboolean loaded;
+	void *module;
+
+	if (loaded)
+		return TRUE;
+	/* libsqlite3 is linked with BIND_NOW: its 1,600 relocations are all
+	 * made at once, most of them to its own functions.  RTLD_DEEPBIND
+	 * looks those up in it first instead of in every library of the
+	 * process before it: 2.5M instructions become 0.5M. */
+	module = dlopen (BS_SQLITE_SONAME, RTLD_LAZY | RTLD_LOCAL | BS_DEEPBIND);
+	if (module == NULL) {
+		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN,
+		    "cannot load %s: %s", BS_SQLITE_SONAME, dlerror ());
+		return FALSE;
+	}
+	if (!FIND (bind_int)
+	    || !FIND (bind_int64)
+	    || !FIND (bind_null)
+	    || !FIND (bind_text)
+	    || !FIND (busy_timeout)
+	    || !FIND (changes)
+	    || !FIND (clear_bindings)
+	    || !FIND (close)
+	    || !FIND (column_int64)
+	    || !FIND (column_text)
+	    || !FIND (errmsg)
+	    || !FIND (errstr)
+	    || !FIND (exec)
+	    || !FIND (file_control)
+	    || !FIND (finalize)
+	    || !FIND (open_v2)
+	    || !FIND (prepare_v2)
+	    || !FIND (prepare_v3)
+	    || !FIND (reset)
+	    || !FIND (step)) {
+		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN,
+		    "%s lacks a function: %s", BS_SQLITE_SONAME, dlerror ());
+		dlclose (module);
+		return FALSE;
+	}
+	/* Kept open for the life of the process. */
+	loaded = TRUE;
+	return TRUE;
+}
+
+#undef FIND
 
 struct BsLedger {
 	sqlite3 *db;
@@ -81,15 +177,15 @@ static gboolean
 db_fail (BsLedger *l, int rc, const char *what, GError **error)
 {
 	g_set_error (error, BS_LEDGER_ERROR, error_code (rc), "%s: %s: %s",
-	    l->path, what, l->db != NULL ? sqlite3_errmsg (l->db) :
-	    sqlite3_errstr (rc));
+	    l->path, what, l->db != NULL ? sq.errmsg (l->db) :
+	    sq.errstr (rc));
 	return FALSE;
 }
 
 static gboolean
 exec (BsLedger *l, const char *sql, GError **error)
 {
-	int rc = sqlite3_exec (l->db, sql, NULL, NULL, NULL);
+	int rc = sq.exec (l->db, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
 		return db_fail (l, rc, sql, error);
@@ -99,14 +195,14 @@ exec (BsLedger *l, const char *sql, GError **error)
 static gboolean
 prepare (BsLedger *l, sqlite3_stmt **st, const char *sql, GError **error)
 {
-	int rc = sqlite3_prepare_v3 (l->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	int rc = sq.prepare_v3 (l->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    st, NULL);
 
 	if (rc != SQLITE_OK) {
 		/* A table we need is missing: some other SQLite file. */
 		g_set_error (error, BS_LEDGER_ERROR, rc == SQLITE_ERROR ?
 		    BS_LEDGER_ERROR_SCHEMA : error_code (rc), "%s: not a "
-		    "sent-mail ledger (%s)", l->path, sqlite3_errmsg (l->db));
+		    "sent-mail ledger (%s)", l->path, sq.errmsg (l->db));
 		return FALSE;
 	}
 	return TRUE;
@@ -117,16 +213,16 @@ static gboolean
 query_int (BsLedger *l, const char *sql, gint64 *out, GError **error)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL);
+	int rc = sq.prepare_v2 (l->db, sql, -1, &st, NULL);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_step (st);
+		rc = sq.step (st);
 	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64 (st, 0);
-		sqlite3_finalize (st);
+		*out = sq.column_int64 (st, 0);
+		sq.finalize (st);
 		return TRUE;
 	}
-	sqlite3_finalize (st);
+	sq.finalize (st);
 	return db_fail (l, rc, "cannot read", error);
 }
 
@@ -135,15 +231,18 @@ bs_ledger_close (BsLedger *l)
 {
 	if (l == NULL)
 		return;
+	if (l->db == NULL)
+		goto out;	/* libsqlite3 may not even be loaded */
 	if (l->in_transaction)
 		bs_ledger_rollback (l);
-	sqlite3_finalize (l->insert);
-	sqlite3_finalize (l->owner);
-	sqlite3_finalize (l->find);
-	sqlite3_finalize (l->stats);
-	sqlite3_finalize (l->range);
-	sqlite3_finalize (l->addresses);
-	sqlite3_close (l->db);
+	sq.finalize (l->insert);
+	sq.finalize (l->owner);
+	sq.finalize (l->find);
+	sq.finalize (l->stats);
+	sq.finalize (l->range);
+	sq.finalize (l->addresses);
+	sq.close (l->db);
+out:
 	g_free (l->path);
 	g_free (l);
 }
@@ -200,7 +299,7 @@ migrate (BsLedger *l, GError **error)
 		goto fail;
 	return TRUE;
 fail:
-	sqlite3_exec (l->db, "ROLLBACK", NULL, NULL, NULL);
+	sq.exec (l->db, "ROLLBACK", NULL, NULL, NULL);
 	return FALSE;
 }
 
@@ -215,16 +314,16 @@ set_wal (BsLedger *l, GError **error)
 	for (tries = 0; tries < BS_LEDGER_BUSY_MS / 10; tries++) {
 		sqlite3_stmt *st = NULL;
 
-		rc = sqlite3_prepare_v2 (l->db, "PRAGMA journal_mode = WAL",
+		rc = sq.prepare_v2 (l->db, "PRAGMA journal_mode = WAL",
 		    -1, &st, NULL);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_step (st);
+			rc = sq.step (st);
 		if (rc == SQLITE_ROW && g_ascii_strcasecmp ((const char *)
-		    sqlite3_column_text (st, 0), "wal") == 0) {
-			sqlite3_finalize (st);
+		    sq.column_text (st, 0), "wal") == 0) {
+			sq.finalize (st);
 			return TRUE;
 		}
-		sqlite3_finalize (st);
+		sq.finalize (st);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED
 		    && rc != SQLITE_ROW)
 			break;
@@ -240,6 +339,8 @@ bs_ledger_open_write (const char *path, GError **error)
 	g_autofree char *dir = g_path_get_dirname (path);
 	int fd, rc, one = 1;
 
+	if (!load_sqlite (error))
+		return NULL;
 	if (g_mkdir_with_parents (dir, 0700) != 0) {
 		int saved = errno;
 
@@ -260,16 +361,16 @@ bs_ledger_open_write (const char *path, GError **error)
 		    "%s: cannot create: %s", path, g_strerror (saved));
 		return NULL;
 	}
-	rc = sqlite3_open_v2 (path, &l->db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sq.open_v2 (path, &l->db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc != SQLITE_OK) {
 		db_fail (l, rc, "cannot open", error);
 		return NULL;
 	}
 	l->writable = TRUE;
-	sqlite3_busy_timeout (l->db, BS_LEDGER_BUSY_MS);
+	sq.busy_timeout (l->db, BS_LEDGER_BUSY_MS);
 	/* Keep -wal and -shm when the last writer closes: a reader in a
 	 * folder it cannot write then still finds them. */
-	sqlite3_file_control (l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	sq.file_control (l->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	if (!set_wal (l, error)
 	    || !exec (l, "PRAGMA synchronous = NORMAL", error)
 	    || !migrate (l, error))
@@ -321,9 +422,9 @@ open_immutable (BsLedger *l, GError **error)
 	    NULL);
 	int rc;
 
-	sqlite3_close (l->db);
+	sq.close (l->db);
 	l->db = NULL;
-	rc = sqlite3_open_v2 (uri, &l->db, SQLITE_OPEN_READONLY |
+	rc = sq.open_v2 (uri, &l->db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_URI, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail (l, rc, "cannot open", error);
@@ -338,6 +439,8 @@ bs_ledger_open_read (const char *path, GError **error)
 	g_autofree char *dir = g_path_get_dirname (path);
 	int rc;
 
+	if (!load_sqlite (error))
+		return NULL;
 	if (access (path, R_OK) != 0) {
 		int saved = errno;
 
@@ -345,12 +448,12 @@ bs_ledger_open_read (const char *path, GError **error)
 		    "%s: %s", path, g_strerror (saved));
 		return NULL;
 	}
-	rc = sqlite3_open_v2 (path, &l->db, SQLITE_OPEN_READONLY, NULL);
+	rc = sq.open_v2 (path, &l->db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
 		db_fail (l, rc, "cannot open", error);
 		return NULL;
 	}
-	sqlite3_busy_timeout (l->db, BS_LEDGER_BUSY_MS);
+	sq.busy_timeout (l->db, BS_LEDGER_BUSY_MS);
 	if (!check_version (l, &local)) {
 		if (!g_error_matches (local, BS_LEDGER_ERROR,
 		    BS_LEDGER_ERROR_OPEN) && !g_error_matches (local,
@@ -372,9 +475,7 @@ bs_ledger_open_read (const char *path, GError **error)
 	    "key = 'count'), (SELECT min(date) FROM sent), (SELECT max(date) "
 	    "FROM sent)", error)
 	    || !prepare (l, &l->range, "SELECT count(*) FROM sent WHERE "
-	    "date BETWEEN ?1 AND ?2", error)
-	    || !prepare (l, &l->addresses, "SELECT value FROM owner WHERE "
-	    "kind = 'from' ORDER BY count DESC, value LIMIT ?1", error))
+	    "date BETWEEN ?1 AND ?2", error))
 		return NULL;
 	return g_steal_pointer (&l);
 }
@@ -393,10 +494,10 @@ bs_ledger_begin (BsLedger *l, GError **error)
 static gboolean
 step_done (BsLedger *l, sqlite3_stmt *st, const char *what, GError **error)
 {
-	int rc = sqlite3_step (st);
+	int rc = sq.step (st);
 
-	sqlite3_reset (st);
-	sqlite3_clear_bindings (st);
+	sq.reset (st);
+	sq.clear_bindings (st);
 	if (rc != SQLITE_DONE)
 		return db_fail (l, rc, what, error);
 	return TRUE;
@@ -410,8 +511,8 @@ add_owner (BsLedger *l, const char *kind, const char *value, GError **error)
 	if (value == NULL || *value == '\0')
 		return TRUE;
 	lower = g_ascii_strdown (value, -1);
-	sqlite3_bind_text (l->owner, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text (l->owner, 2, lower, -1, SQLITE_STATIC);
+	sq.bind_text (l->owner, 1, kind, -1, SQLITE_STATIC);
+	sq.bind_text (l->owner, 2, lower, -1, SQLITE_STATIC);
 	return step_done (l, l->owner, "cannot record the owner", error);
 }
 
@@ -427,18 +528,18 @@ bs_ledger_add (BsLedger *l, const BsLedgerEntry *e, gboolean *is_new,
 	if (e->subject != NULL)
 		hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
 		    e->subject, -1);
-	sqlite3_bind_text (l->insert, 1, e->message_id, -1, SQLITE_STATIC);
+	sq.bind_text (l->insert, 1, e->message_id, -1, SQLITE_STATIC);
 	if (e->date != 0)
-		sqlite3_bind_int64 (l->insert, 2, e->date);
+		sq.bind_int64 (l->insert, 2, e->date);
 	else
-		sqlite3_bind_null (l->insert, 2);
-	sqlite3_bind_text (l->insert, 3, e->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text (l->insert, 4, e->recipients, -1, SQLITE_STATIC);
-	sqlite3_bind_text (l->insert, 5, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64 (l->insert, 6, l->now);
+		sq.bind_null (l->insert, 2);
+	sq.bind_text (l->insert, 3, e->from, -1, SQLITE_STATIC);
+	sq.bind_text (l->insert, 4, e->recipients, -1, SQLITE_STATIC);
+	sq.bind_text (l->insert, 5, hash, -1, SQLITE_STATIC);
+	sq.bind_int64 (l->insert, 6, l->now);
 	if (!step_done (l, l->insert, "cannot record", error))
 		return FALSE;
-	*is_new = sqlite3_changes (l->db) > 0;
+	*is_new = sq.changes (l->db) > 0;
 	if (!*is_new)
 		return TRUE;
 	at = strrchr (e->message_id, '@');
@@ -468,7 +569,7 @@ bs_ledger_rollback (BsLedger *l)
 {
 	if (!l->in_transaction)
 		return;
-	sqlite3_exec (l->db, "ROLLBACK", NULL, NULL, NULL);
+	sq.exec (l->db, "ROLLBACK", NULL, NULL, NULL);
 	l->in_transaction = FALSE;
 }
 
@@ -485,7 +586,7 @@ bs_ledger_expire (BsLedger *l, guint days, gint64 now, gint64 *removed,
 		bs_ledger_rollback (l);
 		return FALSE;
 	}
-	*removed = sqlite3_changes (l->db);
+	*removed = sq.changes (l->db);
 	return bs_ledger_commit (l, error);
 }
 
@@ -505,11 +606,11 @@ bs_ledger_normalise_id (const char *message_id)
 static gboolean
 step_row (BsLedger *l, sqlite3_stmt *st, gboolean *row, GError **error)
 {
-	int rc = sqlite3_step (st);
+	int rc = sq.step (st);
 
 	*row = rc == SQLITE_ROW;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_reset (st);
+		sq.reset (st);
 		return db_fail (l, rc, "cannot read", error);
 	}
 	return TRUE;
@@ -521,12 +622,12 @@ count_range (BsLedger *l, gint64 from, gint64 to, gint64 *out,
 {
 	gboolean row;
 
-	sqlite3_bind_int64 (l->range, 1, from);
-	sqlite3_bind_int64 (l->range, 2, to);
+	sq.bind_int64 (l->range, 1, from);
+	sq.bind_int64 (l->range, 2, to);
 	if (!step_row (l, l->range, &row, error))
 		return FALSE;
-	*out = row ? sqlite3_column_int64 (l->range, 0) : 0;
-	sqlite3_reset (l->range);
+	*out = row ? sq.column_int64 (l->range, 0) : 0;
+	sq.reset (l->range);
 	return TRUE;
 }
 
@@ -541,23 +642,23 @@ bs_ledger_lookup (BsLedger *l, const char *message_id, gint64 date,
 	memset (out, 0, sizeof *out);
 	g_return_val_if_fail (l->find != NULL, FALSE);
 	if (id != NULL) {
-		sqlite3_bind_text (l->find, 1, id, -1, SQLITE_STATIC);
+		sq.bind_text (l->find, 1, id, -1, SQLITE_STATIC);
 		if (!step_row (l, l->find, &row, error))
 			return FALSE;
 		out->found = row;
 		if (row)
-			out->found_date = sqlite3_column_int64 (l->find, 0);
-		sqlite3_reset (l->find);
-		sqlite3_clear_bindings (l->find);
+			out->found_date = sq.column_int64 (l->find, 0);
+		sq.reset (l->find);
+		sq.clear_bindings (l->find);
 	}
 	if (!step_row (l, l->stats, &row, error))
 		return FALSE;
 	if (row) {
-		out->total = sqlite3_column_int64 (l->stats, 0);
-		out->first = sqlite3_column_int64 (l->stats, 1);
-		out->last = sqlite3_column_int64 (l->stats, 2);
+		out->total = sq.column_int64 (l->stats, 0);
+		out->first = sq.column_int64 (l->stats, 1);
+		out->last = sq.column_int64 (l->stats, 2);
 	}
-	sqlite3_reset (l->stats);
+	sq.reset (l->stats);
 	if (date != 0 && !out->found
 	    && (!count_range (l, date - w, date, &out->before, error)
 	    || !count_range (l, date, date + w, &out->after, error)))
@@ -571,16 +672,19 @@ bs_ledger_addresses (BsLedger *l, guint max, GError **error)
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
 	gboolean row = TRUE;
 
-	g_return_val_if_fail (l->addresses != NULL, NULL);
-	sqlite3_bind_int (l->addresses, 1, (int) max);
+	if (l->addresses == NULL && !prepare (l, &l->addresses, "SELECT value "
+	    "FROM owner WHERE kind = 'from' ORDER BY count DESC, value LIMIT "
+	    "?1", error))
+		return NULL;
+	sq.bind_int (l->addresses, 1, (int) max);
 	while (row) {
 		if (!step_row (l, l->addresses, &row, error))
 			return NULL;
 		if (row)
 			g_ptr_array_add (out, g_strdup ((const char *)
-			    sqlite3_column_text (l->addresses, 0)));
+			    sq.column_text (l->addresses, 0)));
 	}
-	sqlite3_reset (l->addresses);
+	sq.reset (l->addresses);
 	return g_steal_pointer (&out);
 }
 
