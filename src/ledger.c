@@ -661,7 +661,7 @@ bs_ledger_lookup (BsLedger *l, const char *message_id, gint64 date,
 	sq.reset (l->stats);
 	if (date != 0 && !out->found
 	    && (!count_range (l, date - w, date, &out->before, error)
-	    || !count_range (l, date, date + w, &out->after, error)))
+	    || !count_range (l, date + 1, date + w, &out->after, error)))
 		return FALSE;
 	return TRUE;
 }
