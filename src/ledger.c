@@ -13,15 +13,20 @@
 
 #include "build-config.h"
 
+#ifndef BS_SQLITE_STATIC
+#define BS_SQLITE_STATIC 0
+#endif
+
 #include "ledger.h"
 
 G_DEFINE_QUARK (bs-ledger-error-quark, bs_ledger_error)
 
-/* libsqlite3, opened at the first ledger use: linked like the other
- * libraries, its 1,600 symbol relocations cost every process 1.5M
- * instructions of dynamic linking (a fifth of a run), also for the
- * messages that never reach the ledger.  As json-api.c does for
- * json-glib. */
+/* The SQLite functions we call.  libsqlite3 is linked statically where
+ * meson finds libsqlite3.a (BS_SQLITE_STATIC); else it is opened at the
+ * first ledger use: linked like the other libraries, its 1,600 symbol
+ * relocations cost every process 1.5M instructions of dynamic linking
+ * (a fifth of a run), also for the messages that never reach the ledger.
+ * As json-api.c does for json-glib. */
 static struct {
 	__typeof__ (sqlite3_bind_int) *bind_int;
 	__typeof__ (sqlite3_bind_int64) *bind_int64;
@@ -60,6 +65,33 @@ static struct {
 #define BS_DEEPBIND RTLD_DEEPBIND
 #endif
 
+#if BS_SQLITE_STATIC
+static gboolean
+load_sqlite (GError **error)
+{
+	sq.bind_int = sqlite3_bind_int;
+	sq.bind_int64 = sqlite3_bind_int64;
+	sq.bind_null = sqlite3_bind_null;
+	sq.bind_text = sqlite3_bind_text;
+	sq.busy_timeout = sqlite3_busy_timeout;
+	sq.changes = sqlite3_changes;
+	sq.clear_bindings = sqlite3_clear_bindings;
+	sq.close = sqlite3_close;
+	sq.column_int64 = sqlite3_column_int64;
+	sq.column_text = sqlite3_column_text;
+	sq.errmsg = sqlite3_errmsg;
+	sq.errstr = sqlite3_errstr;
+	sq.exec = sqlite3_exec;
+	sq.file_control = sqlite3_file_control;
+	sq.finalize = sqlite3_finalize;
+	sq.open_v2 = sqlite3_open_v2;
+	sq.prepare_v2 = sqlite3_prepare_v2;
+	sq.prepare_v3 = sqlite3_prepare_v3;
+	sq.reset = sqlite3_reset;
+	sq.step = sqlite3_step;
+	return TRUE;
+}
+#else
 static gboolean
 load_sqlite (GError **error)
 {
@@ -107,6 +139,7 @@ load_sqlite (GError **error)
 	loaded = TRUE;
 	return TRUE;
 }
+#endif
 
 #undef FIND
 
