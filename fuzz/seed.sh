@@ -4,7 +4,7 @@
 # ../shared/corpus (a sample of it, so that a short run spends its time
 # fuzzing rather than replaying seeds).  Nothing here is committed.
 #
-#   classify, filter: whole messages (at most 64 KiB, as -max_len)
+#   classify, filter, mailbox: whole messages (at most 64 KiB, as -max_len)
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
 set -eu
@@ -12,7 +12,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
-mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline"
+mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
+    "$out/mailbox"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -46,6 +47,7 @@ for path in inputs:
         raw = f.read()
     put('classify', raw[:MAX])
     put('filter', raw[:MAX])
+    put('mailbox', raw[:MAX])
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         for part in msg.walk():
@@ -66,6 +68,6 @@ for path in inputs:
                 put('inline', body)
     except Exception:
         pass
-for t in ('classify', 'filter', 'dsn', 'inline'):
+for t in ('classify', 'filter', 'dsn', 'inline', 'mailbox'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY
