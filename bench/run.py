@@ -381,6 +381,12 @@ def fill_ledger(path, n, t0, span):
     db.executemany('INSERT OR IGNORE INTO sent (message_id, date, sender, '
                    'recipients, subject_hash, learned) VALUES (?, ?, '
                    "'kim@example.org', 'bob@example.net', NULL, 0)", rows)
+    # What a learner keeps in meta (src/ledger.c, bs_ledger_commit).
+    db.execute("UPDATE meta SET value = CASE key "
+               "WHEN 'count' THEN (SELECT count(*) FROM sent) "
+               "WHEN 'first' THEN (SELECT min(date) FROM sent) "
+               "WHEN 'last' THEN (SELECT max(date) FROM sent) "
+               "ELSE value END")
     db.commit()
     total = db.execute("SELECT value FROM meta WHERE key = 'count'"
                        ).fetchone()[0]

@@ -149,6 +149,8 @@ struct BsLedger {
 	gboolean writable;
 	gboolean in_transaction;
 	gint64 now;			/* learned= of this transaction */
+	gint64 added;			/* new messages in it */
+	gint64 first, last;		/* their oldest and newest Date, or 0 */
 	sqlite3_stmt *insert;
 	sqlite3_stmt *owner;
 	sqlite3_stmt *find;
@@ -159,8 +161,9 @@ struct BsLedger {
 
 /* Schema steps: migrations[v] takes a ledger from version v to v + 1.
  * A new version appends a step; old files are brought forward when a
- * learner next opens them.  The count lives in meta (kept by triggers)
- * because count(*) over a million rows is not one lookup. */
+ * learner next opens them.  The count and the first and last Dates live
+ * in meta, kept by the learners: count(*) over a million rows is not one
+ * lookup, and a reader pays for every statement and trigger it parses. */
 static const char *const migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE sent ("
@@ -179,11 +182,8 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (kind, value)"
 	") WITHOUT ROWID;"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-	"INSERT INTO meta VALUES ('count', 0), ('last-learn', 0);"
-	"CREATE TRIGGER sent_added AFTER INSERT ON sent BEGIN"
-	" UPDATE meta SET value = value + 1 WHERE key = 'count'; END;"
-	"CREATE TRIGGER sent_removed AFTER DELETE ON sent BEGIN"
-	" UPDATE meta SET value = value - 1 WHERE key = 'count'; END;",
+	"INSERT INTO meta VALUES ('count', 0), ('first', 0), ('last', 0),"
+	" ('last-learn', 0);",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == BS_LEDGER_SCHEMA_VERSION);
 
@@ -504,9 +504,7 @@ bs_ledger_open_read (const char *path, GError **error)
 	}
 	if (!prepare (l, &l->find, "SELECT date FROM sent WHERE "
 	    "message_id = ?1", error)
-	    || !prepare (l, &l->stats, "SELECT (SELECT value FROM meta WHERE "
-	    "key = 'count'), (SELECT min(date) FROM sent), (SELECT max(date) "
-	    "FROM sent)", error)
+	    || !prepare (l, &l->stats, "SELECT key, value FROM meta", error)
 	    || !prepare (l, &l->range, "SELECT count(*) FROM sent WHERE "
 	    "date BETWEEN ?1 AND ?2", error))
 		return NULL;
@@ -521,6 +519,7 @@ bs_ledger_begin (BsLedger *l, GError **error)
 		return FALSE;
 	l->in_transaction = TRUE;
 	l->now = g_get_real_time () / G_USEC_PER_SEC;
+	l->added = l->first = l->last = 0;
 	return TRUE;
 }
 
@@ -575,6 +574,11 @@ bs_ledger_add (BsLedger *l, const BsLedgerEntry *e, gboolean *is_new,
 	*is_new = sq.changes (l->db) > 0;
 	if (!*is_new)
 		return TRUE;
+	l->added++;
+	if (e->date != 0 && (l->first == 0 || e->date < l->first))
+		l->first = e->date;
+	if (e->date != 0 && e->date > l->last)
+		l->last = e->date;
 	at = strrchr (e->message_id, '@');
 	return add_owner (l, "from", e->from, error)
 	    && add_owner (l, "msgid-domain", at != NULL ? at + 1 : NULL,
@@ -587,8 +591,14 @@ bs_ledger_commit (BsLedger *l, GError **error)
 	g_autofree char *sql = NULL;
 
 	g_return_val_if_fail (l->in_transaction, FALSE);
-	sql = g_strdup_printf ("UPDATE meta SET value = %" G_GINT64_FORMAT
-	    " WHERE key = 'last-learn'", l->now);
+	sql = g_strdup_printf ("UPDATE meta SET value = CASE key"
+	    " WHEN 'count' THEN value + %" G_GINT64_FORMAT
+	    " WHEN 'first' THEN CASE WHEN value = 0 OR (%" G_GINT64_FORMAT
+	    " != 0 AND %" G_GINT64_FORMAT " < value) THEN %" G_GINT64_FORMAT
+	    " ELSE value END"
+	    " WHEN 'last' THEN max(value, %" G_GINT64_FORMAT ")"
+	    " WHEN 'last-learn' THEN %" G_GINT64_FORMAT " ELSE value END",
+	    l->added, l->first, l->first, l->first, l->last, l->now);
 	if (!exec (l, sql, error) || !exec (l, "COMMIT", error)) {
 		bs_ledger_rollback (l);
 		return FALSE;
@@ -620,6 +630,15 @@ bs_ledger_expire (BsLedger *l, guint days, gint64 now, gint64 *removed,
 		return FALSE;
 	}
 	*removed = sq.changes (l->db);
+	l->added = -*removed;
+	/* The oldest Date is gone; the newest only when all is. */
+	if (!exec (l, "UPDATE meta SET value = CASE key WHEN 'first' THEN "
+	    "coalesce ((SELECT min(date) FROM sent), 0) WHEN 'last' THEN "
+	    "coalesce ((SELECT max(date) FROM sent), 0) END WHERE key IN "
+	    "('first', 'last')", error)) {
+		bs_ledger_rollback (l);
+		return FALSE;
+	}
 	return bs_ledger_commit (l, error);
 }
 
@@ -684,12 +703,20 @@ bs_ledger_lookup (BsLedger *l, const char *message_id, gint64 date,
 		sq.reset (l->find);
 		sq.clear_bindings (l->find);
 	}
-	if (!step_row (l, l->stats, &row, error))
-		return FALSE;
-	if (row) {
-		out->total = sq.column_int64 (l->stats, 0);
-		out->first = sq.column_int64 (l->stats, 1);
-		out->last = sq.column_int64 (l->stats, 2);
+	for (row = TRUE; row;) {
+		const char *key;
+
+		if (!step_row (l, l->stats, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		key = (const char *) sq.column_text (l->stats, 0);
+		if (g_strcmp0 (key, "count") == 0)
+			out->total = sq.column_int64 (l->stats, 1);
+		else if (g_strcmp0 (key, "first") == 0)
+			out->first = sq.column_int64 (l->stats, 1);
+		else if (g_strcmp0 (key, "last") == 0)
+			out->last = sq.column_int64 (l->stats, 1);
 	}
 	sq.reset (l->stats);
 	if (date != 0 && !out->found
