@@ -63,7 +63,7 @@ tests_of() {
 	    json.load(sys.stdin)["tests"]))'
 }
 
-echo "1..15"
+echo "1..18"
 
 # --- the cron job over ~/Maildir/.Sent -----------------------------------
 SENTDIR=$HOME/Maildir/.Sent
@@ -147,6 +147,16 @@ check '[ "$out" = "expired 4 messages dated over 1 days ago (ledger $LEDGER)" ]'
 out=$("$BS_BIN" --learn-sent --ledger "$T/x.sqlite" "$T/nothing" 2>&1)
 rc=$?
 check '[ $rc -eq 66 ]' "--learn-sent of a FILE that is not there: exit 66"
+
+# --- the config's [ledger] path=, and what the command line refuses -------
+printf '[ledger]\npath=~/cfg/ledger.sqlite\n' >"$T/config.conf"
+out=$("$BS_BIN" -c "$T/config.conf" --learn-sent "$T/w1.eml" 2>&1)
+check '[ -f "$HOME/cfg/ledger.sqlite" ] && [ "$out" = "read 1, new 1, known 0, skipped 0 (ledger $HOME/cfg/ledger.sqlite)" ]' \
+    "[ledger] path= chooses the ledger, ~/ is the home folder"
+"$BS_BIN" --learn-sent --json "$T/w1.eml" >/dev/null 2>&1
+check '[ $? -eq 64 ]' "--learn-sent with --json: usage error"
+"$BS_BIN" --learn-sent --no-ledger "$T/w1.eml" >/dev/null 2>&1
+check '[ $? -eq 64 ]' "--learn-sent with --no-ledger: usage error"
 
 # --- Dovecot: learn-sent.sieve run by Pigeonhole with the pipe extension ---
 # imapsieve itself needs an IMAP session; sieve-test runs the same script
