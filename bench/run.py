@@ -6,6 +6,8 @@ sorted selection of ../shared/corpus (every class); backscatter-check in
 verdict mode and in -H mode, floor-gmime and floor-read, round-robin per
 message in the same run.  Bulk: one process over the whole corpus.
 Memory: peak RSS on generated bounces and DSNs (in a temporary directory).
+Ledger: --learn-sent speed from a generated Maildir, and classifying
+bounces against a ledger of 1,000,000 messages, beside floor-gmime.
 
 Exit status 0, or 77 (skipped) when the corpus is needed and absent.
 """
@@ -38,7 +40,12 @@ def parse_args():
     p.add_argument('--reps', type=int, default=3,
                    help='runs of each program on each message')
     p.add_argument('--bulk-reps', type=int, default=3)
-    p.add_argument('--only', choices=['per-message', 'bulk', 'memory'],
+    p.add_argument('--ledger-messages', type=int, default=1000000,
+                   help='messages in the lookup benchmark\'s ledger')
+    p.add_argument('--learn-messages', type=int, default=20000,
+                   help='messages in the learning benchmark\'s Maildir')
+    p.add_argument('--only', choices=['per-message', 'bulk', 'memory',
+                                      'ledger'],
                    action='append')
     return p.parse_args()
 
@@ -50,6 +57,7 @@ def clean_env():
               'G_SLICE', 'G_DEBUG', 'MALLOC_PERTURB_'):
         env.pop(k, None)
     env['XDG_CONFIG_HOME'] = '/nonexistent'
+    env['XDG_DATA_HOME'] = '/nonexistent'
     return env
 
 
@@ -340,6 +348,134 @@ def memory(a):
     return 0
 
 
+def write_maildir(root, n, t0):
+    """A Maildir of n sent messages, one every 10 minutes from t0."""
+    for sub in ('cur', 'new', 'tmp'):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    for i in range(n):
+        t = t0 + i * 600
+        with open(os.path.join(root, 'cur', '%d.M%dP1.bench:2,S' % (t, i)),
+                  'w') as f:
+            f.write('From: Kim <kim@example.org>\nTo: Bob <bob%d@example.net>'
+                    '\nSubject: note %d\nDate: %s\nMessage-ID: <%d.%x@'
+                    'example.org>\nMIME-Version: 1.0\nContent-Type: text/'
+                    'plain\n\n%s' % (i % 97, i, time.strftime(
+                        '%a, %d %b %Y %H:%M:%S +0000', time.gmtime(t)), t, i,
+                        'A line of the body.\n' * 40))
+
+
+def fill_ledger(path, n, t0, span):
+    """Adds n messages to a ledger that --learn-sent created, straight
+    through SQLite: learning a million files would take minutes.  Uses the
+    schema of src/ledger.c (version 1)."""
+    import random
+    import sqlite3
+    rnd = random.Random(1)
+    db = sqlite3.connect(path)
+    assert db.execute('PRAGMA user_version').fetchone()[0] == 1
+    db.execute('PRAGMA synchronous = OFF')
+    db.execute('PRAGMA cache_size = -200000')
+    rows = sorted(('%012d.%08x@bench.example.org' % (i, rnd.getrandbits(32)),
+                   t0 + rnd.randrange(span)) for i in range(n))
+    db.execute('BEGIN')
+    db.executemany('INSERT OR IGNORE INTO sent (message_id, date, sender, '
+                   'recipients, subject_hash, learned) VALUES (?, ?, '
+                   "'kim@example.org', 'bob@example.net', NULL, 0)", rows)
+    # What a learner keeps in meta (src/ledger.c, bs_ledger_commit).
+    db.execute("UPDATE meta SET value = CASE key "
+               "WHEN 'count' THEN (SELECT count(*) FROM sent) "
+               "WHEN 'first' THEN (SELECT min(date) FROM sent) "
+               "WHEN 'last' THEN (SELECT max(date) FROM sent) "
+               "ELSE value END")
+    db.commit()
+    total = db.execute("SELECT value FROM meta WHERE key = 'count'"
+                       ).fetchone()[0]
+    db.close()
+    return total
+
+
+def ledger(a):
+    tmp = tempfile.mkdtemp(prefix='bs-bench-ledger-')
+    try:
+        md = os.path.join(tmp, 'Sent')
+        write_maildir(md, a.learn_messages, 1262304000)
+        times = []
+        for r in range(3):
+            lp = os.path.join(tmp, 'learn-%d.sqlite' % r)
+            t, _, _, rc = run([a.bin, '--learn-sent', '--ledger', lp, md])
+            if rc != 0:
+                print('ledger: --learn-sent exited %d' % rc)
+                return 1
+            times.append(t)
+        again, _, _, _ = run([a.bin, '--learn-sent', '--ledger', lp, md])
+        t = statistics.median(times)
+        print('\n## Ledger: learning a Maildir of %d messages (median of 3)'
+              '\n' % a.learn_messages)
+        print('| run | wall | messages/s |')
+        print('|---|---:|---:|')
+        print('| new ledger | %.2f s | %.0f |' % (t, a.learn_messages / t))
+        print('| the same again (all known) | %.2f s | %.0f |' % (
+            again, a.learn_messages / again))
+
+        if not os.path.isdir(a.corpus):
+            print('ledger lookups: no corpus at %s, skipped' % a.corpus)
+            return 0
+        big = os.path.join(tmp, 'big.sqlite')
+        sent = os.path.join(a.corpus, 'sent')
+        run([a.bin, '--learn-sent', '--ledger', big,
+             sent if os.path.isdir(sent) else md])
+        t0 = time.perf_counter()
+        total = fill_ledger(big, a.ledger_messages, 946684800,
+                            30 * 365 * 86400)
+        fill = time.perf_counter() - t0
+        classes = corpus_files(a.corpus)
+        msgs = []
+        for cls in ('legit-bounce', 'backscatter'):
+            files = classes.get(cls, [])
+            step = max(1, len(files) // 100)
+            msgs += files[::step][:100]
+        progs = [
+            ('backscatter-check --ledger (%d messages)' % total,
+             [a.bin, '--no-config', '--ledger', big]),
+            ('backscatter-check --no-ledger', [a.bin, '--no-config',
+                                               '--no-ledger']),
+            ('floor-gmime', [a.floor_gmime]),
+        ]
+        wall = {p[0]: [] for p in progs}
+        cpu = {p[0]: [] for p in progs}
+        for p in progs:
+            run(p[1], msgs[0])
+        for i, m in enumerate(msgs):
+            w = {p[0]: [] for p in progs}
+            c = {p[0]: [] for p in progs}
+            for r in range(a.reps):
+                k = (i + r) % len(progs)
+                for name, argv in progs[k:] + progs[:k]:
+                    tt, u, _, _ = run(argv, m)
+                    w[name].append(tt)
+                    c[name].append(u)
+            for name in w:
+                wall[name].append(statistics.median(w[name]))
+                cpu[name].append(statistics.median(c[name]))
+        fw = statistics.median(wall['floor-gmime'])
+        fc = statistics.median(cpu['floor-gmime'])
+        print('\n## Ledger: one process per bounce, %d legit-bounce and '
+              'backscatter messages, %d runs each, against a ledger of %d '
+              'messages (filled in %.0f s)\n' % (len(msgs), a.reps, total,
+                                                  fill))
+        print('| program | median wall | ratio | median CPU | ratio |')
+        print('|---|---:|---:|---:|---:|')
+        for name, _ in progs:
+            mw = statistics.median(wall[name])
+            mc = statistics.median(cpu[name])
+            print('| %s | %s | %.2f | %s | %.2f |' % (
+                name, fmt_ms(mw), mw / fw, fmt_ms(mc),
+                mc / fc if fc else float('nan')))
+    finally:
+        shutil.rmtree(tmp)
+    return 0
+
+
 def main():
     a = parse_args()
     for prog in (a.bin, a.floor_gmime, a.floor_read):
@@ -352,9 +488,9 @@ def main():
         mem = int(f.readline().split()[1]) // 1024
     print('machine: %d cores (%s), %d MB RAM, load %.2f' % (
         os.cpu_count(), model, mem, os.getloadavg()[0]))
-    parts = a.only or ['per-message', 'bulk', 'memory']
+    parts = a.only or ['per-message', 'bulk', 'memory', 'ledger']
     status = [{'per-message': per_message, 'bulk': bulk,
-               'memory': memory}[p](a) for p in parts]
+               'memory': memory, 'ledger': ledger}[p](a) for p in parts]
     if all(s == SKIP for s in status):
         return SKIP
     return 0

@@ -4,7 +4,7 @@
 # ../shared/corpus (a sample of it, so that a short run spends its time
 # fuzzing rather than replaying seeds).  Nothing here is committed.
 #
-#   classify, filter: whole messages (at most 64 KiB, as -max_len)
+#   classify, filter, mailbox: whole messages (at most 64 KiB, as -max_len)
 #   header-model: their first 8 KiB, and the hostile header shapes of
 #           issue 10 (CR CR LF, NUL in a name, CRs for maildrop, ...)
 #   dsn:    the decoded delivery-status parts of those messages
@@ -16,7 +16,7 @@ build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
 mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
-    "$out/pattern" "$out/header-model"
+    "$out/pattern" "$out/header-model" "$out/mailbox"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -51,6 +51,7 @@ for path in inputs:
     put('classify', raw[:MAX])
     put('filter', raw[:MAX])
     put('header-model', raw[:8192])
+    put('mailbox', raw[:MAX])
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         for part in msg.walk():
@@ -95,6 +96,7 @@ for h in (b"From: a\r\r\nS: s\nX-Backscatter: yes\n\nb\n",
           b" yes\n\r\tyes\nX-Backscatter: y\n\n",
           b"From x\n\tc\nX-Backscatter"):
     put('header-model', h)
-for t in ('classify', 'filter', 'dsn', 'inline', 'pattern', 'header-model'):
+for t in ('classify', 'filter', 'dsn', 'inline', 'pattern', 'header-model',
+          'mailbox'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

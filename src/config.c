@@ -33,6 +33,7 @@ bs_config_free (BsConfig *config)
 		return;
 	bs_identity_free (config->identity);
 	g_hash_table_unref (config->weights);
+	g_free (config->ledger_path);
 	g_free (config->path);
 	g_free (config);
 }
@@ -100,7 +101,7 @@ bad:
 }
 
 static const char *const known_groups[] = {
-	"identity", "scoring", "limits", "weights", NULL,
+	"identity", "scoring", "limits", "weights", "ledger", NULL,
 };
 
 typedef gboolean (*ListAdder) (BsIdentity *, const char *, GError **);
@@ -210,6 +211,7 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	static const char *const identity_keys[] = { "address", "relay", NULL };
 	static const char *const scoring_keys[] = { "threshold", NULL };
 	static const char *const limits_keys[] = { "max-size", NULL };
+	static const char *const ledger_keys[] = { "path", NULL };
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) local = NULL;
 	g_autofree char *contents = NULL;
@@ -251,7 +253,8 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	}
 	if (!check_keys (kf, contents, path, "identity", identity_keys, error)
 	    || !check_keys (kf, contents, path, "scoring", scoring_keys, error)
-	    || !check_keys (kf, contents, path, "limits", limits_keys, error))
+	    || !check_keys (kf, contents, path, "limits", limits_keys, error)
+	    || !check_keys (kf, contents, path, "ledger", ledger_keys, error))
 		return FALSE;
 	if (!load_list (config, kf, contents, path, "address",
 	    bs_identity_add_address, error)
@@ -288,6 +291,26 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 			    local->message);
 			return FALSE;
 		}
+	}
+	if (g_key_file_has_key (kf, "ledger", "path", NULL)) {
+		g_autofree char *v = NULL;
+
+		if (!get_value (kf, contents, path, "ledger", "path", &v, error))
+			return FALSE;
+		g_strstrip (v);
+		if (*v == '\0') {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: path: empty", path,
+			    bs_keyfile_line (contents, "ledger", "path"));
+			return FALSE;
+		}
+		g_free (config->ledger_path);
+		/* "~/..." as people write it in a config file. */
+		if (g_str_has_prefix (v, "~/"))
+			config->ledger_path = g_build_filename (
+			    g_get_home_dir (), v + 2, NULL);
+		else
+			config->ledger_path = g_steal_pointer (&v);
 	}
 	/* Weights name tests; whether each exists is checked against the
 	 * rules once they are loaded (main.c), so the message can say so. */

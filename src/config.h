@@ -25,6 +25,7 @@ typedef struct {
 	double threshold;
 	guint64 max_size;		/* 0: no limit */
 	GHashTable *weights;		/* test name -> double *, overrides */
+	char *ledger_path;		/* [ledger] path=, or NULL: the default */
 	char *path;			/* config file read, or NULL */
 } BsConfig;
 

@@ -13,6 +13,8 @@
 #include "config.h"
 #include "input.h"
 #include "json-api.h"
+#include "ledger.h"
+#include "mailbox.h"
 #include "passthrough.h"
 #include "report.h"
 #include "rules.h"
@@ -49,6 +51,10 @@ static char *opt_rules_dir;
 static gboolean opt_check_config;
 static gboolean opt_verbose;
 static gboolean opt_version;
+static gboolean opt_learn_sent;
+static char *opt_ledger;
+static gboolean opt_no_ledger;
+static char *opt_ledger_expire;
 static char **opt_files;
 
 static const GOptionEntry entries[] = {
@@ -76,6 +82,16 @@ static const GOptionEntry entries[] = {
 	  "Directory of rule files", "DIR" },
 	{ "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
 	  "Load the config and every rule file, then exit", NULL },
+	{ "learn-sent", 0, 0, G_OPTION_ARG_NONE, &opt_learn_sent,
+	  "Learn the owner's sent mail (stdin, or FILE, mbox, Maildir, MH "
+	  "folder) into the ledger", NULL },
+	{ "ledger", 0, 0, G_OPTION_ARG_FILENAME, &opt_ledger,
+	  "The sent-mail ledger (default $XDG_DATA_HOME/backscatter-check/"
+	  "sent.sqlite)", "FILE" },
+	{ "no-ledger", 0, 0, G_OPTION_ARG_NONE, &opt_no_ledger,
+	  "Do not consult the sent-mail ledger", NULL },
+	{ "ledger-expire", 0, 0, G_OPTION_ARG_STRING, &opt_ledger_expire,
+	  "Remove mail dated more than DAYS ago from the ledger", "DAYS" },
 	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
 	  "Debug messages on stderr", NULL },
 	{ "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
@@ -96,6 +112,13 @@ typedef struct {
 	/* The message of a stdin run, kept until exit: tearing down its
 	 * GMime tree was 6% of a run's instructions, for nothing. */
 	BsInput *stdin_input;
+	/* The sent-mail ledger, opened read-only at the first bounce that
+	 * returns a Message-ID; NULL before, or when it failed (once). */
+	char *ledger_path;		/* NULL: --no-ledger */
+	gboolean ledger_given;		/* named by --ledger or the config */
+	gboolean ledger_tried;
+	BsLedger *ledger;
+	BsIdentity *learned;		/* its From addresses, or NULL */
 } Run;
 
 static void
@@ -187,11 +210,89 @@ filter_out (Run *run, BsInput *input, int in_fd, const char *value)
 	}
 }
 
+/* Does the bounce concern one of the learned addresses: is the original
+ * from one, or the report to one? */
+static gboolean
+concerns (const BsIdentity *id, const BsFacts *facts)
+{
+	guint i;
+
+	if (facts->original->from_address != NULL
+	    && bs_identity_match_address (id, facts->original->from_address))
+		return TRUE;
+	for (i = 0; i < facts->owner_headers->len; i++) {
+		if (bs_identity_match_address (id,
+		    facts->owner_headers->pdata[i]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The ledger's proof about a bounce's original.  A ledger that cannot be
+ * read is one warning, and the verdict rests on the other evidence.
+ * Returns: (transfer none) the identity to score with: the configured one,
+ * or, when nothing is configured, the addresses learned from the Sent
+ * folder.  Those stand in for --address only for a bounce about one of
+ * them: the owner may have addresses that the ledger never saw, so not
+ * matching them says little. */
+static const BsIdentity *
+consult_ledger (Run *run, BsFacts *facts)
+{
+	g_autoptr(GError) error = NULL;
+	const BsIdentity *id = run->config->identity;
+
+	if (run->ledger_path == NULL || !bs_facts_is_bounce (facts)
+	    || !facts->original->found || facts->original->message_id == NULL)
+		return id;
+	if (!run->ledger_tried) {
+		g_autoptr(GPtrArray) learned = NULL;
+		guint i;
+
+		run->ledger_tried = TRUE;
+		run->ledger = bs_ledger_open_read (run->ledger_path, &error);
+		if (run->ledger == NULL) {
+			/* No ledger where none was asked for: nothing learned
+			 * yet, not worth a word. */
+			if (run->ledger_given || !g_error_matches (error,
+			    BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN)
+			    || g_file_test (run->ledger_path, G_FILE_TEST_EXISTS))
+				complain ("warning: ledger %s; deciding without "
+				    "it", error->message);
+			return id;
+		}
+		if (bs_identity_is_empty (id))
+			learned = bs_ledger_addresses (run->ledger, 50, &error);
+		for (i = 0; learned != NULL && i < learned->len; i++) {
+			g_autoptr(GError) bad = NULL;
+
+			if (run->learned == NULL)
+				run->learned = bs_identity_new ();
+			if (!bs_identity_add_address (run->learned,
+			    learned->pdata[i], &bad))
+				g_debug ("ledger: %s", bad->message);
+		}
+		g_clear_error (&error);
+	}
+	if (run->ledger == NULL)
+		return id;
+	if (!bs_ledger_judge (run->ledger, facts, &error)) {
+		complain ("warning: ledger %s; deciding without it",
+		    error->message);
+		g_clear_pointer (&run->ledger, bs_ledger_close);
+		facts->ledger_sent = facts->ledger_unsent = FALSE;
+		return id;
+	}
+	if (run->learned != NULL && concerns (run->learned, facts))
+		return run->learned;
+	return id;
+}
+
 static void
 classify_input (Run *run, BsInput *input, int in_fd)
 {
 	g_autoptr(BsFacts) facts = NULL;
 	g_autoptr(BsScore) score = NULL;
+	const BsIdentity *identity;
 	const char *name = input->name;
 	/* For the lines of verdict mode and --explain; JSON escapes. */
 	g_autofree char *shown = bs_report_quote_name (name);
@@ -250,7 +351,8 @@ classify_input (Run *run, BsInput *input, int in_fd)
 		return;
 	}
 	facts = bs_classify (input->message, run->rules);
-	score = bs_score_compute (facts, run->config->identity, run->rules,
+	identity = consult_ledger (run, facts);
+	score = bs_score_compute (facts, identity, run->rules,
 	    run->config->threshold);
 	if (score->verdict == BS_VERDICT_BACKSCATTER)
 		run->any_backscatter = TRUE;
@@ -373,6 +475,145 @@ exit_status (const Run *run)
 	return run->any_backscatter ? EXIT_BACKSCATTER : EXIT_NOT_BACKSCATTER;
 }
 
+typedef struct {
+	GPtrArray *messages;		/* BsSentMessage */
+	guint read, skipped;
+	gboolean progress;
+} Learn;
+
+static gboolean
+learn_collect (const BsSentMessage *m, gpointer data, GError **error)
+{
+	Learn *l = data;
+
+	l->read++;
+	if (m->message_id == NULL) {
+		l->skipped++;
+	} else {
+		BsSentMessage *copy = g_new0 (BsSentMessage, 1);
+
+		copy->message_id = g_strdup (m->message_id);
+		copy->date = m->date;
+		copy->from = g_strdup (m->from);
+		copy->recipients = g_strdup (m->recipients);
+		copy->subject = g_strdup (m->subject);
+		g_ptr_array_add (l->messages, copy);
+	}
+	if (l->progress && l->read % 1000 == 0)
+		fprintf (stderr, "\rbackscatter-check: %u messages read", l->read);
+	return TRUE;
+}
+
+static int
+ledger_status (const GError *error)
+{
+	/* A file in the way is the owner's to fix; a lock or a full disk
+	 * passes, and a pipe transport retries on 75. */
+	if (g_error_matches (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_NEWER)
+	    || g_error_matches (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_SCHEMA))
+		return EXIT_CONFIG;
+	return EXIT_TEMPFAIL;
+}
+
+/* --learn-sent and --ledger-expire: read everything first, then write it
+ * in one short transaction, so that concurrent deliveries wait for the
+ * inserts only, never for a folder being read. */
+static int
+learn_sent (Run *run, guint n_files)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsLedger) ledger = NULL;
+	g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (
+	    (GDestroyNotify) bs_sent_message_free);
+	Learn l = { messages, 0, 0, isatty (STDERR_FILENO) };
+	guint i, added = 0, known = 0, expire_days = 0;
+	gint64 removed = 0;
+
+	if (opt_ledger_expire != NULL) {
+		guint64 v;
+
+		if (!g_ascii_string_to_unsigned (opt_ledger_expire, 10, 1,
+		    G_MAXUINT32 / 86400, &v, NULL)) {
+			complain ("--ledger-expire: \"%s\" is not a number of "
+			    "days (see --help)", opt_ledger_expire);
+			return EXIT_USAGE;
+		}
+		expire_days = (guint) v;
+	}
+	if (opt_learn_sent && n_files == 0) {
+		g_autoptr(BsInput) input = bs_input_read_fd (STDIN_FILENO, "-",
+		    BS_MAILBOX_HEADER_MAX, &error);
+		g_autoptr(BsSentMessage) m = NULL;
+		gsize len;
+		const char *data;
+
+		if (input == NULL) {
+			complain ("%s", error->message);
+			return EXIT_TEMPFAIL;
+		}
+		if (input->too_large && !bs_input_drain (STDIN_FILENO, &error)) {
+			complain ("-: %s", error->message);
+			return EXIT_TEMPFAIL;
+		}
+		data = g_bytes_get_data (input->raw, &len);
+		m = bs_mailbox_parse_message (data, len);
+		(void) learn_collect (m, &l, NULL);
+	}
+	for (i = 0; opt_learn_sent && i < n_files; i++) {
+		if (!bs_mailbox_read (opt_files[i], learn_collect, &l, &error)) {
+			complain ("%s", error->message);
+			g_clear_error (&error);
+			run->open_failed = TRUE;
+		}
+	}
+	if (l.progress && l.read >= 1000)
+		fputc ('\n', stderr);
+
+	ledger = bs_ledger_open_write (run->ledger_path, &error);
+	if (ledger == NULL) {
+		complain ("ledger %s", error->message);
+		return ledger_status (error);
+	}
+	if (opt_learn_sent) {
+		if (!bs_ledger_begin (ledger, &error))
+			goto fail;
+		for (i = 0; i < messages->len; i++) {
+			const BsSentMessage *m = messages->pdata[i];
+			BsLedgerEntry e = { m->message_id, m->date, m->from,
+			    m->recipients, m->subject };
+			gboolean is_new = FALSE;
+
+			if (!bs_ledger_add (ledger, &e, &is_new, &error))
+				goto fail;
+			if (is_new)
+				added++;
+			else
+				known++;
+		}
+		if (!bs_ledger_commit (ledger, &error))
+			goto fail;
+		printf ("read %u, new %u, known %u, skipped %u (ledger %s)\n",
+		    l.read, added, known, l.skipped, run->ledger_path);
+	}
+	if (expire_days > 0) {
+		if (!bs_ledger_expire (ledger, expire_days,
+		    g_get_real_time () / G_USEC_PER_SEC, &removed, &error))
+			goto fail;
+		printf ("expired %" G_GINT64_FORMAT " messages dated over %u "
+		    "days ago (ledger %s)\n", removed, expire_days,
+		    run->ledger_path);
+	}
+	if (fflush (stdout) != 0 || ferror (stdout)) {
+		complain ("write error: %s", g_strerror (errno));
+		return EXIT_TEMPFAIL;
+	}
+	return run->open_failed ? EXIT_NOINPUT : 0;
+fail:
+	bs_ledger_rollback (ledger);
+	complain ("ledger %s", error->message);
+	return ledger_status (error);
+}
+
 static int
 load_settings (Run *run, guint n_files)
 {
@@ -425,6 +666,18 @@ load_settings (Run *run, guint n_files)
 		return EXIT_USAGE;
 	}
 
+	if (opt_ledger != NULL)
+		run->ledger_path = g_strdup (opt_ledger);
+	else if (run->config->ledger_path != NULL)
+		run->ledger_path = g_strdup (run->config->ledger_path);
+	run->ledger_given = run->ledger_path != NULL;
+	if (run->ledger_path == NULL)
+		run->ledger_path = bs_ledger_default_path ();
+	if (opt_no_ledger)
+		g_clear_pointer (&run->ledger_path, g_free);
+	if (opt_learn_sent || opt_ledger_expire != NULL)
+		return 0;	/* learning needs no rules */
+
 	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* JIT pays for itself only over many messages. */
 	if (rules_dir != NULL)
@@ -470,7 +723,7 @@ main (int argc, char **argv)
 	 * the process and are not freed at exit (a tenth of a message's own
 	 * work); from here, leak checkers see them as still reachable. */
 	static Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE,
-	    FALSE, NULL };
+	    FALSE, NULL, NULL, FALSE, FALSE, NULL, NULL };
 	guint n_files, n_stdin, i, modes;
 	int status;
 
@@ -486,6 +739,8 @@ main (int argc, char **argv)
 	    "not backscatter, 64 usage, 66 cannot open a FILE,\n69 --json "
 	    "without json-glib, 75 input unreadable or output unwritable,\n"
 	    "78 bad configuration or rule file.\nWith -H: 0 whenever the message was written out.\n"
+	    "--learn-sent: 0 learned, 66 a FILE cannot be read, 75 the ledger "
+	    "is locked\nor cannot be written, 78 it is no ledger or newer.\n"
 	    "See backscatter-check(1).");
 	if (!g_option_context_parse (ctx, &argc, &argv, &error))
 		return usage_error (ctx, "%s", error->message);
@@ -507,6 +762,15 @@ main (int argc, char **argv)
 		n_stdin += strcmp (opt_files[i], "-") == 0 ? 1 : 0;
 	if (n_stdin > 1)
 		return usage_error (ctx, "- (standard input) can be read once");
+	if ((opt_learn_sent || opt_ledger_expire != NULL)
+	    && (modes > 0 || opt_check_config))
+		return usage_error (ctx, "--learn-sent and --ledger-expire "
+		    "exclude -H, --json, --explain and --check-config");
+	if ((opt_learn_sent || opt_ledger_expire != NULL) && opt_no_ledger)
+		return usage_error (ctx, "--no-ledger leaves nothing to learn "
+		    "into");
+	if (opt_ledger_expire != NULL && !opt_learn_sent && n_files > 0)
+		return usage_error (ctx, "FILEs are learned with --learn-sent");
 	run.mode = opt_filter ? MODE_FILTER : opt_json ? MODE_JSON :
 	    opt_explain ? MODE_EXPLAIN : MODE_VERDICT;
 
@@ -526,7 +790,9 @@ main (int argc, char **argv)
 	}
 	g_mime_init ();
 	status = load_settings (&run, n_files);
-	if (status == 0 && opt_check_config) {
+	if (status == 0 && (opt_learn_sent || opt_ledger_expire != NULL)) {
+		status = learn_sent (&run, n_files);
+	} else if (status == 0 && opt_check_config) {
 		printf ("backscatter-check: config %s, rules %u tests, %u "
 		    "pattern sets: ok\n", run.config->path != NULL ?
 		    run.config->path : "(none)",
@@ -549,6 +815,8 @@ main (int argc, char **argv)
 		}
 		status = exit_status (&run);
 	}
+	g_clear_pointer (&run.ledger, bs_ledger_close);
+	g_clear_pointer (&run.learned, bs_identity_free);
 	g_mime_shutdown ();
 	return status;
 }

@@ -17,7 +17,7 @@ check() {	# expected-exit description command...
 	fi
 }
 data=$BS_SRCDIR/data
-echo "1..6"
+echo "1..9"
 check 0 "every rule file loads and compiles" \
 	"$BS_BIN" --no-config --check-config -R "$data/rules"
 check 0 "the built-in rules load and compile" \
@@ -32,4 +32,15 @@ check 1 "samples/legit-bounce.eml is legitimate for its owner" \
 check 0 "samples/backscatter.eml is backscatter for its owner too" \
 	"$BS_BIN" --no-config --address=kim@example.org \
 	--relay=mail.example.org "$data/samples/backscatter.eml"
+# The sample Sent folder, learned into a ledger of the test's own.
+ledger=$(mktemp -d "${TMPDIR:-/tmp}/bs-data.XXXXXX")/sent.sqlite
+check 0 "samples/sent/ is learned" \
+	"$BS_BIN" --learn-sent --ledger "$ledger" "$data/samples/sent"
+check 0 "samples/backscatter.eml is backscatter by the ledger alone" \
+	"$BS_BIN" --no-config --ledger "$ledger" --threshold 500 \
+	"$data/samples/backscatter.eml"
+check 1 "samples/legit-bounce.eml is legitimate by the ledger alone" \
+	"$BS_BIN" --no-config --ledger "$ledger" --threshold -500 \
+	"$data/samples/legit-bounce.eml"
+rm -rf "${ledger%/sent.sqlite}"
 exit $fail
