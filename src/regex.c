@@ -17,7 +17,7 @@
  * before each item, and the callouts of one search, over all its start
  * positions, are counted against a budget that grows with the text the
  * search may read: a fixed part for short subjects, and so much per byte
- * as no honest pattern comes near (the bundled rules need under one). */
+ * as no honest pattern comes near (on the corpus no search reaches it). */
 #define BS_REGEX_BUDGET_BASE 20000
 #define BS_REGEX_BUDGET_PER_BYTE 64
 
