@@ -33,7 +33,7 @@ static const struct {
 
 static const char *const code_tests[] = {
 	"ledger-sent", "ledger-unsent",
-	"relay-top-hop", "relay-not-top-hop",
+	"relay-top-hop", "relay-not-top-hop", "relay-unverifiable",
 	"msgid-foreign-domain", "from-not-owner",
 	"report-not-to-owner",
 	"no-original", "original-unparsable", "top-hop-literal-helo",
@@ -296,6 +296,21 @@ or_dash (const char *s)
 
 /* --- the tests ---------------------------------------------------------- */
 
+/* Does the original show any hop from a client at all? */
+static gboolean
+has_network_hop (const BsFacts *f)
+{
+	guint i;
+
+	if (!f->original->found)
+		return FALSE;
+	for (i = 0; i < f->hops->len; i++) {
+		if (((const BsHop *) f->hops->pdata[i])->has_from)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void
 test_proof (Scorer *s, const BsFacts *f)
 {
@@ -347,6 +362,12 @@ test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
 			    deep != NULL ? deep : "");
 		}
 	}
+	/* Only a report on delivery is expected to return the original. */
+	if (bs_identity_has_relays (id) && !has_network_hop (f)
+	    && (f->kind == BS_KIND_DSN || f->kind == BS_KIND_NDR
+	    || f->kind == BS_KIND_DELAY || f->kind == BS_KIND_VIRUS_NOTICE))
+		fire (s, "relay-unverifiable", "the report returns no Received "
+		    "hop of the original to check the owner's relays against");
 	if (bs_identity_has_addresses (id) && o->found) {
 		if (msgid_domain != NULL && !bs_identity_match_domain (id,
 		    msgid_domain))

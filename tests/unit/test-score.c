@@ -625,6 +625,36 @@ test_deeper_authenticated_hop (void)
 }
 
 static void
+test_relay_unverifiable (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", "relay-unverifiable", "4", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsIdentity) nobody = relay_identity (NULL);
+	g_autoptr(BsFacts) bare = dsn_facts (NULL);
+	g_autoptr(BsFacts) by_only = dsn_facts ("by mx.example.com (Postfix, "
+	    "from userid 0) id 4FFF", NULL);
+	g_autoptr(BsFacts) hop = dsn_facts (RELAY_HOP, NULL);
+	g_autoptr(BsFacts) reply = dsn_facts (NULL);
+	g_autoptr(BsScore) a = bs_score_compute (bare, id, rules, 5.0);
+	g_autoptr(BsScore) b = bs_score_compute (by_only, id, rules, 5.0);
+	g_autoptr(BsScore) c = bs_score_compute (hop, id, rules, 5.0);
+	g_autoptr(BsScore) d = bs_score_compute (bare, nobody, rules, 5.0);
+	g_autoptr(BsScore) e = NULL;
+
+	/* Nothing to check the relays against. */
+	g_assert_cmpint (must_hit (a, "relay-unverifiable")->tier, ==,
+	    BS_TIER_SERVER);
+	must_hit (b, "relay-unverifiable");
+	g_assert_null (find_hit (c, "relay-unverifiable"));
+	g_assert_null (find_hit (d, "relay-unverifiable"));
+	/* An auto-reply need not return the original. */
+	reply->kind = BS_KIND_AUTO_REPLY;
+	e = bs_score_compute (reply, id, rules, 5.0);
+	g_assert_null (find_hit (e, "relay-unverifiable"));
+}
+
+static void
 test_forgeable_tests_gone (void)
 {
 	g_autoptr(GError) error = NULL;
@@ -807,6 +837,7 @@ main (int argc, char **argv)
 	    test_relay_not_by_localhost_helo);
 	g_test_add_func ("/score/deeper-authenticated-hop",
 	    test_deeper_authenticated_hop);
+	g_test_add_func ("/score/relay-unverifiable", test_relay_unverifiable);
 	g_test_add_func ("/score/forgeable-tests-gone",
 	    test_forgeable_tests_gone);
 	g_test_add_func ("/score/tier-server-stands", test_tier_server_stands);
