@@ -276,7 +276,19 @@ vouched_hop (const BsFacts *f, const BsIdentity *id)
 		    && bs_identity_match_relay (id, hop->rdns, hop->ip) != NULL)
 			return hop;
 	}
-	return f->vouched >= 0 ? f->hops->pdata[f->vouched] : NULL;
+	if (f->vouched >= 0)
+		return f->hops->pdata[f->vouched];
+	/* Every hop is inside a site.  The topmost with a client counts
+	 * only when one of the owner's relays wrote it: the relay taking
+	 * mail from the owner's LAN.  Any other internal hop tells nothing. */
+	for (i = 0; i < f->hops->len && bs_identity_has_relays (id); i++) {
+		const BsHop *hop = f->hops->pdata[i];
+
+		if (hop->has_from)
+			return hop->by != NULL && bs_identity_match_relay (id,
+			    hop->by, NULL) != NULL ? hop : NULL;
+	}
+	return NULL;
 }
 
 /* The reverse DNS name the server found and vouches for, or NULL. */
@@ -338,11 +350,23 @@ test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
 	if (bs_identity_has_relays (id) && o->found && top != NULL) {
 		const char *relay = bs_identity_match_relay (id,
 		    verified_rdns (top), top->ip);
+		/* The server that wrote the vouched hop is one of the owner's
+		 * relays, and it says the client logged in or was inside its
+		 * network: the owner's own submission, which the relay then
+		 * bounced.  (A relay that took mail from any outside host
+		 * vouches for nothing.) */
+		const char *writer = top->by != NULL && (top->authenticated
+		    || (top->ip != NULL && bs_ip_is_internal (top->ip))) ?
+		    bs_identity_match_relay (id, top->by, NULL) : NULL;
 
 		if (relay != NULL) {
 			fire (s, "relay-top-hop", "top hop from %s [%s] matches "
 			    "relay %s", or_dash (top->rdns), or_dash (top->ip),
 			    relay);
+		} else if (writer != NULL) {
+			fire (s, "relay-top-hop", "top hop written by %s, relay "
+			    "%s: the owner's relay took the original in itself",
+			    top->by, writer);
 		} else {
 			const char *deep = NULL;
 

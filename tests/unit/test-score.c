@@ -625,6 +625,37 @@ test_deeper_authenticated_hop (void)
 }
 
 static void
+test_relay_wrote_top_hop (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* The owner's relay took the original from its own LAN, and
+	 * bounced it: every hop is inside a site. */
+	g_autoptr(BsFacts) lan = dsn_facts ("from 10.0.0.5 (pc.example.org "
+	    "[192.168.0.71]) by mail.example.org (Postfix) with SMTP id 4Q",
+	    NULL);
+	/* ... or from a client that logged in. */
+	g_autoptr(BsFacts) login = dsn_facts ("from laptop (unknown "
+	    "[198.51.100.40]) by mail.example.org (Postfix) with ESMTPSA "
+	    "id 4R", NULL);
+	/* A relay that took mail from any outside host vouches for
+	 * nothing. */
+	g_autoptr(BsFacts) open = dsn_facts ("from fxcaxl-pc (unknown "
+	    "[198.51.100.30]) by mail.example.org with SMTP id 4S", NULL);
+	g_autoptr(BsScore) a = bs_score_compute (lan, id, rules, 5.0);
+	g_autoptr(BsScore) b = bs_score_compute (login, id, rules, 5.0);
+	g_autoptr(BsScore) c = bs_score_compute (open, id, rules, 5.0);
+
+	g_assert_cmpint (lan->vouched, ==, -1);
+	g_assert_nonnull (strstr (must_hit (a, "relay-top-hop")->detail,
+	    "written by mail.example.org"));
+	must_hit (b, "relay-top-hop");
+	g_assert_null (find_hit (c, "relay-top-hop"));
+	must_hit (c, "relay-not-top-hop");
+}
+
+static void
 test_relay_unverifiable (void)
 {
 	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
@@ -838,6 +869,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/score/deeper-authenticated-hop",
 	    test_deeper_authenticated_hop);
 	g_test_add_func ("/score/relay-unverifiable", test_relay_unverifiable);
+	g_test_add_func ("/score/relay-wrote-top-hop", test_relay_wrote_top_hop);
 	g_test_add_func ("/score/forgeable-tests-gone",
 	    test_forgeable_tests_gone);
 	g_test_add_func ("/score/tier-server-stands", test_tier_server_stands);
