@@ -143,27 +143,13 @@ bs_score_msgid_domain (const char *message_id)
 	return g_ascii_strdown (at + 1, (gssize) (end - at - 1));
 }
 
-/* The organisational domain, roughly: the last two labels, or three when
- * the second-level label is a short generic one (co.uk, com.au, ne.jp). */
+/* The organisational domain: the registrable one of the Public Suffix
+ * List, so that Message-ID and From of one provider (mail.gmx.de, gmx.de)
+ * are seen as related. */
 char *
 bs_score_org_domain (const char *domain)
 {
-	g_auto(GStrv) labels = NULL;
-	g_autofree char *org = NULL;
-	guint n;
-
-	if (domain == NULL || *domain == '\0')
-		return NULL;
-	labels = g_strsplit (domain, ".", -1);
-	n = g_strv_length (labels);
-	if (n <= 2)
-		return g_ascii_strdown (domain, -1);
-	if (strlen (labels[n - 1]) == 2 && strlen (labels[n - 2]) <= 3)
-		org = g_strjoin (".", labels[n - 3], labels[n - 2],
-		    labels[n - 1], NULL);
-	else
-		org = g_strjoin (".", labels[n - 2], labels[n - 1], NULL);
-	return g_ascii_strdown (org, -1);
+	return bs_identity_registrable_domain (domain);
 }
 
 static const char *

@@ -436,6 +436,10 @@ test_org_domain_cctld (void)
 		"mail.example.co.uk", "example.co.uk",
 		"example.co.uk", "example.co.uk",
 		"MX.Example.CO.UK", "example.co.uk",
+		/* ... and a short name under one is not (libpsl) */
+		"mail.gmx.de", "gmx.de",
+		"smtp.web.de", "web.de",
+		"a.b.example.com.au", "example.com.au",
 		NULL,
 	};
 
