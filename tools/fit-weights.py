@@ -225,7 +225,7 @@ def main():
 
     out.append('| | backscatter flagged | legit-bounce not flagged |')
     out.append('|---|---|---|')
-    out.append('| hand weights, whole corpus | %s | %s |' % (
+    out.append('| weights of 50-score.rules before this run, whole corpus | %s | %s |' % (
         pct(hand_rates['backscatter']), pct(hand_rates['legit-bounce'])))
     out.append('| fitted, leave-one-family-out (held-out files) | %s | %s |'
                % (pct(lofo['backscatter']), pct(lofo['legit-bounce'])))
