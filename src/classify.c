@@ -442,6 +442,7 @@ bs_classify (GMimeMessage *m, const BsRules *rules)
 	 * parsing. */
 	collect_owner_headers (m, f);
 	original_present (m, f, rules);
+	bs_facts_read_original (f);
 	/* The prose that explains the failure stops where the quoted
 	 * original starts. */
 	if (f->notification != NULL) {

@@ -15,7 +15,9 @@ import os
 import re
 import sys
 
-META = ('description', 'weight', 'target', 'encoding')
+META = ('description', 'weight', 'target', 'encoding', 'tier')
+TIERS = {'content': 'BS_TIER_CONTENT', 'server': 'BS_TIER_SERVER',
+         'proof': 'BS_TIER_PROOF'}
 NUMBER = re.compile(r'[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z')
 
 
@@ -193,6 +195,7 @@ def convert(path, label, defined):
             raise RuleError('%s:%d: encoding must be utf8 or bytes, not "%s"'
                             % (label, encoding[1], encoding[0]))
         weight = 0.0
+        tier = 'content'
         if is_test:
             if 'weight' not in meta:
                 raise RuleError('%s: test %s has no weight' % (origin, name))
@@ -201,11 +204,23 @@ def convert(path, label, defined):
                 raise RuleError('%s:%d: weight "%s" is not a number'
                                 % (label, wline, w))
             weight = float(w)
+            if 'tier' not in meta:
+                raise RuleError('%s: test %s has no tier (proof, server or '
+                                'content)' % (origin, name))
+            tier, tline = meta['tier']
+            if tier not in TIERS:
+                raise RuleError('%s:%d: tier must be proof, server or '
+                                'content, not "%s"' % (label, tline, tier))
+            if tier == 'content' and weight < 0:
+                raise RuleError('%s:%d: test %s is of the content tier and '
+                                'may not have a negative weight'
+                                % (label, wline, name))
         specs.append({
             'name': name, 'is_test': is_test, 'origin': origin,
             'description': meta.get('description', (None,))[0],
             'target': meta.get('target', (None,))[0],
             'bytes': encoding[0] == 'bytes', 'weight': weight,
+            'tier': TIERS[tier],
             'alts': alts,
         })
     return specs
@@ -233,13 +248,14 @@ def main():
             f.write('};\n\n')
         f.write('const BsRuleSpec bs_builtin_rules[] = {\n')
         for i, s in enumerate(specs):
-            f.write('\t{ %s, %s,\n\t  %s,\n\t  %s, %s, %s, %s, %d, %s },\n' % (
+            f.write('\t{ %s, %s,\n\t  %s,\n\t  %s, %s, %s, %s, %d, %s, %s },\n' % (
                 c_str(s['name']), c_str(s['origin']),
                 c_str(s['description']), c_str(s['target']),
                 repr(s['weight']), 'TRUE' if s['is_test'] else 'FALSE',
                 'TRUE' if s['bytes'] else 'FALSE', len(s['alts']),
-                'alts_%d' % i if s['alts'] else 'NULL'))
-        f.write('\t{ NULL, NULL, NULL, NULL, 0.0, FALSE, FALSE, 0, NULL },\n'
+                'alts_%d' % i if s['alts'] else 'NULL', s['tier']))
+        f.write('\t{ NULL, NULL, NULL, NULL, 0.0, FALSE, FALSE, 0, NULL, '
+                'BS_TIER_CONTENT },\n'
                 '};\n\n')
         # For bs_rules_get_set and _get_test without a hash table: sets
         # first, then tests, each by name in strcmp order.

@@ -1,4 +1,6 @@
 /* facts.c: the plain record of a classified message. */
+#include <string.h>
+
 #include "facts.h"
 
 BsFacts *
@@ -10,6 +12,8 @@ bs_facts_new (void)
 	f->owner_headers = g_ptr_array_new_with_free_func (g_free);
 	f->dsn = bs_dsn_new ();
 	f->original = bs_original_new ();
+	f->hops = g_ptr_array_new_with_free_func (bs_hop_free);
+	f->vouched = -1;
 	return f;
 }
 
@@ -27,6 +31,8 @@ bs_facts_free (BsFacts *f)
 	bs_dsn_free (f->dsn);
 	g_free (f->reason);
 	bs_original_free (f->original);
+	g_ptr_array_unref (f->hops);
+	g_free (f->original_to_address);
 	g_free (f->ledger_detail);
 	g_free (f);
 }
@@ -61,4 +67,44 @@ gboolean
 bs_facts_is_bounce (const BsFacts *facts)
 {
 	return facts->kind != BS_KIND_NONE;
+}
+
+gboolean
+bs_facts_hop_is_internal (const BsHop *hop)
+{
+	if (!hop->has_from)
+		return TRUE;
+	if (hop->ip != NULL)
+		return bs_ip_is_internal (hop->ip);
+	/* No address at all: only a local hand-over ("from localhost by
+	 * x with LMTP") is taken for internal.  With an address, the HELO
+	 * is the client's word and never decides. */
+	return hop->helo != NULL && strcmp (hop->helo, "localhost") == 0;
+}
+
+void
+bs_facts_read_hops (BsFacts *f)
+{
+	guint i;
+
+	g_ptr_array_set_size (f->hops, 0);
+	f->vouched = -1;
+	for (i = 0; i < f->original->received->len; i++) {
+		BsHop *hop = bs_hop_parse (f->original->received->pdata[i]);
+
+		g_ptr_array_add (f->hops, hop);
+		if (f->vouched < 0 && !bs_facts_hop_is_internal (hop))
+			f->vouched = (gint) i;
+	}
+}
+
+void
+bs_facts_read_original (BsFacts *f)
+{
+	const char *to = f->original->to;
+
+	bs_facts_read_hops (f);
+	g_clear_pointer (&f->original_to_address, g_free);
+	if (to != NULL && strchr (to, ',') == NULL)
+		f->original_to_address = bs_address_from_header (to, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "dsn.h"
 #include "original.h"
+#include "received.h"
 
 typedef enum {
 	BS_KIND_NONE,
@@ -36,6 +37,12 @@ typedef struct {
 	BsDsn *dsn;		/* recipients, structured or from prose */
 	char *reason;		/* reason class of the first failed recipient */
 	BsOriginal *original;
+	/* The original's Received hops, parsed once (bs_facts_read_hops). */
+	GPtrArray *hops;	/* BsHop, top first, one per original->received */
+	gint vouched;		/* index of the hop the bouncing server wrote
+				 * (see bs_facts_read_hops), or -1 */
+	char *original_to_address;	/* the original's To when it names
+					 * a single address, bare */
 
 	/* Proof from the owner's sent-mail ledger, filled in before scoring;
 	 * both FALSE when there is no ledger or it has no say. */
@@ -47,6 +54,19 @@ typedef struct {
 BsFacts *bs_facts_new (void);
 void bs_facts_free (BsFacts *facts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsFacts, bs_facts_free)
+
+/* Parses original->received into hops and marks the vouched hop: the
+ * topmost one whose client is outside the bouncing server's site (its
+ * filters and internal relays add hops above it).  The bouncer wrote that
+ * hop; every deeper one is the sender's word.  Scoring may take a higher,
+ * internal hop instead when its client is one of the owner's relays. */
+void bs_facts_read_hops (BsFacts *facts);
+/* Parses what else of the original scoring reads as structure: its To.
+ * Calls bs_facts_read_hops. */
+void bs_facts_read_original (BsFacts *facts);
+/* Is hop the kind the bouncing server's own site adds on top (no client,
+ * a client on an internal address, or a local "localhost" hand-over)? */
+gboolean bs_facts_hop_is_internal (const BsHop *hop);
 
 /* "dsn", "ndr", ... as in --json.  Returns: (transfer none) */
 const char *bs_kind_to_string (BsKind kind);

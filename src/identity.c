@@ -1,6 +1,8 @@
 /* identity.c: the owner's addresses and relays, and matching against them. */
 #include <string.h>
 
+#include <libpsl.h>
+
 #include "identity.h"
 
 typedef struct {
@@ -249,4 +251,18 @@ void
 bs_identity_clear_relays (BsIdentity *id)
 {
 	g_ptr_array_set_size (id->relays, 0);
+}
+
+char *
+bs_identity_registrable_domain (const char *host)
+{
+	g_autofree char *lower = NULL;
+	const psl_ctx_t *psl = psl_builtin ();
+	const char *reg;
+
+	if (host == NULL || *host == '\0')
+		return NULL;
+	lower = g_ascii_strdown (host, -1);
+	reg = psl != NULL ? psl_registrable_domain (psl, lower) : NULL;
+	return g_strdup (reg != NULL ? reg : lower);
 }

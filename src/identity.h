@@ -43,3 +43,9 @@ const char *bs_identity_match_relay (const BsIdentity *id, const char *host,
  * the config file said. */
 void bs_identity_clear_addresses (BsIdentity *id);
 void bs_identity_clear_relays (BsIdentity *id);
+
+/* The registrable domain of host (the Public Suffix List, libpsl):
+ * "gmx.de" of "mail.gmx.de", "example.co.uk" of "mx.example.co.uk".  A
+ * host that has none (a public suffix, "localhost") is itself.  Lower
+ * case.  Returns: (transfer full) (nullable) NULL for NULL or "". */
+char *bs_identity_registrable_domain (const char *host);

@@ -23,6 +23,7 @@ bs_hop_free (gpointer data)
 	g_free (hop->rdns);
 	g_free (hop->ip);
 	g_free (hop->by);
+	g_free (hop->with);
 	g_free (hop);
 }
 
@@ -114,6 +115,45 @@ bare_ip (const char *comment)
 	return NULL;
 }
 
+/* RFC 3848's protocols of a client that logged in: the "a" of "esmtpa". */
+static gboolean
+protocol_is_authenticated (const char *with)
+{
+	static const char *const protocols[] = {
+		"esmtpa", "esmtpsa", "lmtpa", "lmtpsa", "utf8smtpa",
+		"utf8smtpsa", "utf8lmtpa", "utf8lmtpsa", NULL,
+	};
+
+	return with != NULL && g_strv_contains (protocols, with);
+}
+
+/* Does the server's own text of the field say the client logged in?
+ * lower is the field with the client's HELO blanked out: a client may
+ * greet with "esmtpsa" or "(authenticated", and what it says of itself
+ * proves nothing. */
+static gboolean
+says_authenticated (const char *lower, const char *with)
+{
+	return protocol_is_authenticated (with)
+	    || strstr (lower, "(authenticated sender") != NULL
+	    || strstr (lower, "authenticated as") != NULL
+	    || strstr (lower, "(authenticated") != NULL;
+}
+
+/* Blanks the first occurrence of word at or after from, so that what the
+ * client wrote is not read as the server's. */
+static void
+blank_word (char *from, const char *word)
+{
+	char *at;
+
+	if (word == NULL || *word == '\0' || from == NULL)
+		return;
+	at = strstr (from, word);
+	if (at != NULL)
+		memset (at, ' ', strlen (word));
+}
+
 BsHop *
 bs_hop_parse (const char *value)
 {
@@ -126,22 +166,24 @@ bs_hop_parse (const char *value)
 	if (value == NULL)
 		return hop;
 	lower = g_ascii_strdown (value, -1);
-	hop->authenticated = strstr (lower, "esmtpsa") != NULL
-	    || strstr (lower, "esmtpa ") != NULL
-	    || strstr (lower, "with esmtpa") != NULL
-	    || strstr (lower, "authenticated sender") != NULL
-	    || strstr (lower, "authenticated as") != NULL
-	    || strstr (lower, "(authenticated") != NULL;
 	by = strstr (lower, " by ");
 	if (g_str_has_prefix (lower, "by "))
-		hop->by = token (lower + 3, "();");
-	else if (by != NULL)
-		hop->by = token (by + 4, "();");
+		by = lower;
+	if (by != NULL) {
+		const char *with;
+
+		hop->by = token (by + (by == lower ? 3 : 4), "();");
+		with = strstr (by, " with ");
+		if (with != NULL)
+			hop->with = token (with + 6, "();");
+	}
 	p = lower;
 	while (*p == ' ')
 		p++;
-	if (!g_str_has_prefix (p, "from "))
+	if (!g_str_has_prefix (p, "from ")) {
+		hop->authenticated = says_authenticated (lower, hop->with);
 		return hop;
+	}
 	hop->has_from = TRUE;
 	p += 5;
 	while (*p == ' ')
@@ -151,7 +193,7 @@ bs_hop_parse (const char *value)
 		p += strlen (first);
 	/* The comment runs from here to " by " (it may hold several
 	 * parenthesised groups). */
-	comment_end = by != NULL && by > p ? by : p + strlen (p);
+	comment_end = by != NULL && by >= p ? by : p + strlen (p);
 	comment = g_strndup (p, (gsize) (comment_end - p));
 
 	{
@@ -206,11 +248,43 @@ bs_hop_parse (const char *value)
 	}
 	if (hop->helo != NULL && hop->ip == NULL)
 		hop->ip = strip_ip (hop->helo);
+	/* "from [192.0.2.1] by ..." with nothing between (Yahoo, Message
+	 * Labs): the server wrote the address it saw, and no greeting. */
+	if (first != NULL && first[0] == '[' && hop->ip != NULL
+	    && comment[strspn (comment, " \t")] == '\0'
+	    && g_strcmp0 (hop->helo, first) == 0)
+		g_clear_pointer (&hop->helo, g_free);
 	if (hop->rdns != NULL) {
 		gsize len = strlen (hop->rdns);
 
 		if (len > 0 && hop->rdns[len - 1] == '.')
 			hop->rdns[len - 1] = '\0';
+	}
+	/* Sendmail: "(host.example [192.0.2.1] (may be forged))": the name
+	 * did not resolve back to the address, so the client's owner chose
+	 * it.  It is no name the server vouches for. */
+	if (strstr (comment, "may be forged") != NULL) {
+		hop->rdns_forged = TRUE;
+		g_clear_pointer (&hop->rdns, g_free);
+	}
+	{
+		g_autofree char *server = g_strdup (lower);
+		gsize skip = (gsize) (p - lower);
+
+		/* The HELO is the first word (Postfix, Sendmail) or follows
+		 * "helo=" or "helo " (Exim, qmail). */
+		if (first != NULL && hop->helo != NULL
+		    && strcmp (first, hop->helo) == 0) {
+			blank_word (server + skip - strlen (first), first);
+		} else {
+			char *h = strstr (server + skip, "helo=");
+
+			if (h == NULL)
+				h = strstr (server + skip, "helo ");
+			if (h != NULL)
+				blank_word (h + 5, hop->helo);
+		}
+		hop->authenticated = says_authenticated (server, hop->with);
 	}
 	return hop;
 }

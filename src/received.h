@@ -6,14 +6,21 @@
 typedef struct {
 	char *helo;		/* what the client said in HELO/EHLO */
 	char *rdns;		/* the reverse DNS name the server found,
-				 * or "unknown" */
+				 * or "unknown"; NULL when the server said
+				 * it may be forged */
+	gboolean rdns_forged;	/* Sendmail's "(may be forged)": the name
+				 * did not resolve back to the address */
 	char *ip;		/* the client's address */
 	char *by;		/* the server that wrote the field */
+	char *with;		/* the protocol of "with", or NULL */
 	gboolean has_from;	/* a "from" clause: a network hop */
-	gboolean authenticated;	/* ESMTPA/ESMTPSA or "Authenticated sender" */
+	gboolean authenticated;	/* the server says the client logged in:
+				 * "with" ESMTPA, ESMTPSA, ... (RFC 3848) or
+				 * an "Authenticated sender" comment.  The
+				 * client's HELO is never read for it. */
 } BsHop;
 
-/* Parses one unfolded Received value.  Never fails: unknown parts stay
+/* Parses one unfolded Received value.  Lower-cases everything.  Never fails: unknown parts stay
  * NULL.  Returns: (transfer full) */
 BsHop *bs_hop_parse (const char *value);
 void bs_hop_free (gpointer hop);

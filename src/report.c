@@ -77,8 +77,9 @@ builder_to_string (JsonBuilder *b)
 }
 
 static void
-add_original (JsonBuilder *b, const BsOriginal *o)
+add_original (JsonBuilder *b, const BsFacts *f)
 {
+	const BsOriginal *o = f->original;
 	guint i;
 
 	json->builder_set_member_name (b, "original");
@@ -99,6 +100,12 @@ add_original (JsonBuilder *b, const BsOriginal *o)
 		json->builder_add_string_value (b, v);
 	}
 	json->builder_end_array (b);
+	/* Which of them the bouncing server wrote (index into received). */
+	json->builder_set_member_name (b, "vouched_hop");
+	if (f->vouched >= 0)
+		json->builder_add_double_value (b, f->vouched);
+	else
+		json->builder_add_null_value (b);
 	json->builder_end_object (b);
 }
 
@@ -141,6 +148,7 @@ bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
 	json->builder_add_double_value (b, json_number (score->score));
 	json->builder_set_member_name (b, "threshold");
 	json->builder_add_double_value (b, json_number (score->threshold));
+	add_string (b, "decided_by", bs_score_decided_by (score));
 	add_string (b, "reason", bs_facts_is_bounce (f) ? (f->reason != NULL ?
 	    f->reason : "unknown") : NULL);
 	json->builder_set_member_name (b, "tests");
@@ -152,11 +160,14 @@ bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
 		add_string (b, "name", hit->name);
 		json->builder_set_member_name (b, "score");
 		json->builder_add_double_value (b, json_number (hit->score));
+		add_string (b, "tier", bs_tier_to_string (hit->tier));
+		json->builder_set_member_name (b, "counted");
+		json->builder_add_boolean_value (b, hit->counted);
 		add_text (b, "detail", hit->detail);
 		json->builder_end_object (b);
 	}
 	json->builder_end_array (b);
-	add_original (b, f->original);
+	add_original (b, f);
 	add_recipients (b, f->dsn);
 	json->builder_end_object (b);
 	return builder_to_string (b);
@@ -211,7 +222,7 @@ bs_report_explain (const char *file, const BsFacts *f, const BsScore *score)
 {
 	GString *out = g_string_new (NULL);
 	const BsOriginal *o = f->original;
-	guint i;
+	guint i, uncounted = 0;
 
 	g_string_append_printf (out, "%s\n", file);
 	g_string_append_printf (out, "  kind: %s\n", bs_kind_to_string (f->kind));
@@ -264,14 +275,29 @@ bs_report_explain (const char *file, const BsFacts *f, const BsScore *score)
 		const BsHit *hit = score->hits->pdata[i];
 		g_autofree char *detail = valid_utf8 (hit->detail);
 
-		g_string_append_printf (out, "    %+5.1f %s: %s\n", hit->score,
-		    hit->name, detail);
+		g_string_append_printf (out, "    %+5.1f %-7s %s%s: %s\n",
+		    hit->score, bs_tier_to_string (hit->tier), hit->name,
+		    hit->counted ? "" : " (not counted)", detail);
+		if (!hit->counted)
+			uncounted++;
 	}
 	if (score->hits->len == 0)
 		g_string_append (out, "    (none fired)\n");
 	g_string_append_printf (out, "  verdict: %s (score %.1f, threshold "
-	    "%.1f)\n", bs_verdict_to_string (score->verdict), score->score,
-	    score->threshold);
+	    "%.1f, decided by %s)\n", bs_verdict_to_string (score->verdict),
+	    score->score, score->threshold, bs_score_decided_by (score));
+	if (uncounted > 0)
+		g_string_append_printf (out, "    %u test%s of lower tiers did not "
+		    "count: the %s tier reached %+.1f on its own, and lower-tier "
+		    "evidence never overturns a higher tier's verdict\n",
+		    uncounted, uncounted == 1 ? "" : "s",
+		    bs_tier_to_string (score->decided_by),
+		    score->verdict == BS_VERDICT_BACKSCATTER ? score->threshold :
+		    -score->threshold);
+	else if (!score->decided && score->hits->len > 0)
+		g_string_append_printf (out, "    no tier reached %+.1f or %+.1f: "
+		    "not enough evidence of backscatter\n", score->threshold,
+		    -score->threshold);
 	return g_string_free (out, FALSE);
 }
 

@@ -27,7 +27,7 @@ struct BsRules {
 
 /* Keys of a group that are not patterns. */
 static const char *const meta_keys[] = {
-	"description", "weight", "target", "encoding", NULL,
+	"description", "weight", "target", "encoding", "tier", NULL,
 };
 
 G_DEFINE_QUARK (bs-rules-error-quark, bs_rules_error)
@@ -102,6 +102,7 @@ rule_new (const BsRuleSpec *spec, gboolean copy, gboolean jit)
 	rule->target = copy ? g_strdup (spec->target) : (char *) spec->target;
 	rule->origin = copy ? g_strdup (spec->origin) : (char *) spec->origin;
 	rule->weight = spec->weight;
+	rule->tier = spec->tier;
 	rule->is_test = spec->is_test;
 	if (!spec->bytes)
 		flags |= BS_REGEX_UTF8;
@@ -209,6 +210,38 @@ is_meta_key (const char *key)
 	return g_strv_contains (meta_keys, key);
 }
 
+/* Every test says who wrote its evidence (tier=), and a content test
+ * points only towards backscatter: looking like the owner's own mail is
+ * what a forger does. */
+static gboolean
+load_tier (GKeyFile *kf, const char *path, const char *contents,
+    const char *group, const char *origin, const char *name, double weight,
+    BsTier *tier, GError **error)
+{
+	g_autofree char *t = g_key_file_get_string (kf, group, "tier", NULL);
+
+	if (t == NULL) {
+		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_TIER,
+		    "%s: test %s has no tier (proof, server or content)",
+		    origin, name);
+		return FALSE;
+	}
+	if (!bs_tier_from_string (t, tier)) {
+		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_TIER,
+		    "%s:%u: tier must be proof, server or content, not \"%s\"",
+		    path, bs_keyfile_line (contents, group, "tier"), t);
+		return FALSE;
+	}
+	if (*tier == BS_TIER_CONTENT && weight < 0.0) {
+		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_TIER,
+		    "%s:%u: test %s is of the content tier and may not have "
+		    "a negative weight", path,
+		    bs_keyfile_line (contents, group, "weight"), name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static BsRule *
 load_group (GKeyFile *kf, const char *path, const char *contents,
     const char *group, guint line, gboolean is_test, const char *name,
@@ -224,7 +257,7 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 	g_autofree char *target = NULL;
 	g_autofree char *origin = NULL;
 	BsRuleSpec spec = { NULL, NULL, NULL, NULL, 0.0, FALSE, FALSE, 0,
-	    NULL };
+	    NULL, BS_TIER_CONTENT };
 	BsRule *rule;
 	gsize i;
 
@@ -286,6 +319,9 @@ load_group (GKeyFile *kf, const char *path, const char *contents,
 			    BS_RULES_NUMBER_MAX, BS_RULES_NUMBER_MAX);
 			return NULL;
 		}
+		if (!load_tier (kf, path, contents, group, origin, name,
+		    spec.weight, &spec.tier, error))
+			return NULL;
 	}
 	spec.name = name;
 	spec.origin = origin;
@@ -600,7 +636,41 @@ bs_rules_set_weight (BsRules *rules, const char *test, double weight,
 		    BS_RULES_NUMBER_MAX, BS_RULES_NUMBER_MAX);
 		return FALSE;
 	}
+	if (rule->tier == BS_TIER_CONTENT && weight < 0.0) {
+		g_set_error (error, BS_RULES_ERROR, BS_RULES_ERROR_TIER,
+		    "test %s is of the content tier and may not have a "
+		    "negative weight", test);
+		return FALSE;
+	}
 	rule->weight = weight;
+	return TRUE;
+}
+
+const char *
+bs_tier_to_string (BsTier tier)
+{
+	switch (tier) {
+	case BS_TIER_CONTENT:
+		return "content";
+	case BS_TIER_SERVER:
+		return "server";
+	case BS_TIER_PROOF:
+		return "proof";
+	}
+	return "content";
+}
+
+gboolean
+bs_tier_from_string (const char *name, BsTier *tier)
+{
+	if (g_strcmp0 (name, "content") == 0)
+		*tier = BS_TIER_CONTENT;
+	else if (g_strcmp0 (name, "server") == 0)
+		*tier = BS_TIER_SERVER;
+	else if (g_strcmp0 (name, "proof") == 0)
+		*tier = BS_TIER_PROOF;
+	else
+		return FALSE;
 	return TRUE;
 }
 

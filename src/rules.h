@@ -20,6 +20,7 @@ typedef enum {
 	BS_RULES_ERROR_PATTERN,
 	BS_RULES_ERROR_DUPLICATE,
 	BS_RULES_ERROR_UNKNOWN_TEST,
+	BS_RULES_ERROR_TIER,
 } BsRulesError;
 
 /* The largest weight or threshold, either sign.  Finite and bounded, so
@@ -58,6 +59,16 @@ typedef struct {
 /* What serialize-rules made of one built-in rule at build time: a block
  * per alternative, so that a message decodes only the alternatives its
  * text may match, and the rule's prefilter. */
+/* How far a test's evidence can be trusted, by who wrote it: the owner's
+ * own records, the bouncing server, or the returned original (which the
+ * forger wrote).  Ordered: a higher tier's verdict stands over a lower
+ * one's.  See score.h. */
+typedef enum {
+	BS_TIER_CONTENT,
+	BS_TIER_SERVER,
+	BS_TIER_PROOF,
+} BsTier;
+
 typedef struct {
 	const BsRuleBlock *blocks;	/* n_blocks: one per alternative */
 	guint n_blocks;
@@ -70,6 +81,7 @@ typedef struct {
 	char *target;		/* tests only: the fact a pattern test reads */
 	char *origin;		/* "file:line" of the group, for messages */
 	double weight;		/* tests only */
+	BsTier tier;		/* tests only */
 	gboolean is_test;
 	GPtrArray *alternatives;	/* BsAlternative, may be empty */
 	/* private: what was compiled at build time (built-in) */
@@ -105,6 +117,7 @@ typedef struct {
 	gboolean bytes;		/* encoding=bytes */
 	guint n_alternatives;
 	const BsRuleSpecAlt *alternatives;
+	BsTier tier;		/* tests only */
 } BsRuleSpec;
 
 extern const BsRuleSpec bs_builtin_rules[];
@@ -146,7 +159,13 @@ GPtrArray *bs_rules_get_tests (const BsRules *rules);
 /* Returns: (transfer none) every [pattern] set, in file order. */
 GPtrArray *bs_rules_get_sets (const BsRules *rules);
 
-/* Overrides the weight of a test (config [weights]). */
+/* "proof", "server", "content".  Returns: (transfer none) */
+const char *bs_tier_to_string (BsTier tier);
+/* Parses a tier=; FALSE when name is none of them. */
+gboolean bs_tier_from_string (const char *name, BsTier *tier);
+
+/* Overrides the weight of a test (config [weights]).  A content test may
+ * not get a negative weight: see bs_score_compute. */
 gboolean bs_rules_set_weight (BsRules *rules, const char *test, double weight,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The weight of test NAME, or 0 when there is no such test. */

@@ -1,12 +1,12 @@
-/* score.c: the scoring tests.  Each test is named; its weight comes from a
- * [test NAME] group of the rule files (or the config's [weights]).  Tests
- * computed here look at the returned original's top Received hop, its
- * Message-ID, the failed recipients and the reason; pattern tests (groups
- * with patterns and a target) match text of the facts. */
+/* score.c: the scoring tests.  Each test is named; its weight and tier come
+ * from a [test NAME] group of the rule files (the weight also from the
+ * config's [weights]).  Tests computed here look at the proof facts, the
+ * returned original's vouched Received hop, its Message-ID, the failed
+ * recipients and the reason; pattern tests (groups with patterns and a
+ * target) match text of the facts.  How tiers decide: score.h. */
 #include <math.h>
 #include <string.h>
 
-#include "received.h"
 #include "score.h"
 
 /* The original is "old" when written this long before the bounce: MTAs
@@ -17,22 +17,35 @@
 #define BS_MANY_LINKS 6
 #define BS_DETAIL_MAX 120
 
+/* Proof tests: each fires on a fact that something other than the mail
+ * (the owner's records) filled in before scoring.  Adding one is a
+ * [test] group of tier=proof and a line here. */
+static const struct {
+	const char *name;
+	glong flag;		/* offset of a gboolean in BsFacts */
+	glong detail;		/* offset of a char * in BsFacts */
+} proof_tests[] = {
+	{ "ledger-sent", G_STRUCT_OFFSET (BsFacts, ledger_sent),
+	  G_STRUCT_OFFSET (BsFacts, ledger_detail) },
+	{ "ledger-unsent", G_STRUCT_OFFSET (BsFacts, ledger_unsent),
+	  G_STRUCT_OFFSET (BsFacts, ledger_detail) },
+};
+
 static const char *const code_tests[] = {
-	"relay-top-hop", "relay-not-top-hop", "msgid-owner-domain",
-	"msgid-foreign-domain", "from-not-owner", "dkim-owner-domain",
+	"ledger-sent", "ledger-unsent",
+	"relay-top-hop", "relay-not-top-hop", "relay-unverifiable",
+	"msgid-foreign-domain", "from-not-owner",
 	"report-not-to-owner",
 	"no-original", "original-unparsable", "top-hop-literal-helo",
 	"top-hop-bareword-helo", "top-hop-helo-mismatch",
-	"top-hop-unknown-rdns", "top-hop-mail-server", "hop-authenticated",
+	"top-hop-unknown-rdns", "hop-authenticated",
 	"msgid-missing", "msgid-malformed", "msgid-domain-mismatch",
-	"msgid-consistent", "random-recipient", "userunknown-after-accept",
+	"random-recipient", "userunknown-after-accept",
 	"rejected-at-remote", "reason-content", "reason-mailboxfull",
 	"delay-notice", "dsn-success", "challenge-notice",
 	"virus-notice", "original-many-links", "original-html-only",
 	"original-executable", "display-name-mismatch", "original-date-old",
 	"original-date-future", "original-self-addressed",
-	/* issue 12, until the proof tier of issue 11 replaces them: */
-	"ledger-sent", "ledger-unsent",
 	NULL,
 };
 
@@ -54,6 +67,12 @@ bs_verdict_to_string (BsVerdict verdict)
 		return "backscatter";
 	}
 	return "not-bounce";
+}
+
+const char *
+bs_score_decided_by (const BsScore *score)
+{
+	return score->decided ? bs_tier_to_string (score->decided_by) : "none";
 }
 
 static void
@@ -89,12 +108,16 @@ fire (Scorer *s, const char *name, const char *fmt, ...)
 	BsHit *hit;
 	va_list ap;
 
-	/* A test without a group, or weighed 0, is switched off. */
-	if (test == NULL || test->weight == 0.0)
+	/* A test without a group, or weighed 0, is switched off.  The rules
+	 * refuse a content test that points towards legitimate. */
+	if (test == NULL || test->weight == 0.0
+	    || (test->tier == BS_TIER_CONTENT && test->weight < 0.0))
 		return;
 	hit = g_new0 (BsHit, 1);
 	hit->name = test->name;
 	hit->score = test->weight;
+	hit->tier = test->tier;
+	hit->counted = TRUE;
 	va_start (ap, fmt);
 	hit->detail = g_strdup_vprintf (fmt, ap);
 	va_end (ap);
@@ -121,27 +144,13 @@ bs_score_msgid_domain (const char *message_id)
 	return g_ascii_strdown (at + 1, (gssize) (end - at - 1));
 }
 
-/* The organisational domain, roughly: the last two labels, or three when
- * the second-level label is a short generic one (co.uk, com.au, ne.jp). */
+/* The organisational domain: the registrable one of the Public Suffix
+ * List, so that Message-ID and From of one provider (mail.gmx.de, gmx.de)
+ * are seen as related. */
 char *
 bs_score_org_domain (const char *domain)
 {
-	g_auto(GStrv) labels = NULL;
-	g_autofree char *org = NULL;
-	guint n;
-
-	if (domain == NULL || *domain == '\0')
-		return NULL;
-	labels = g_strsplit (domain, ".", -1);
-	n = g_strv_length (labels);
-	if (n <= 2)
-		return g_ascii_strdown (domain, -1);
-	if (strlen (labels[n - 1]) == 2 && strlen (labels[n - 2]) <= 3)
-		org = g_strjoin (".", labels[n - 3], labels[n - 2],
-		    labels[n - 1], NULL);
-	else
-		org = g_strjoin (".", labels[n - 2], labels[n - 1], NULL);
-	return g_ascii_strdown (org, -1);
+	return bs_identity_registrable_domain (domain);
 }
 
 static const char *
@@ -239,27 +248,43 @@ helo_matches_rdns (const char *helo, const char *rdns)
 	return a != NULL && b != NULL && strcmp (a, b) == 0;
 }
 
-/* The hop the bouncing server wrote: the topmost one with a client that is
- * not inside the bouncer's own site (its filters and internal relays add
- * hops above it).  Deeper hops are the sender's word only. */
-static BsHop *
-vouched_hop (const BsOriginal *o, const BsIdentity *id, guint *index)
+/* The hop the bouncing server wrote (bs_facts_read_hops), or a hop above
+ * it from one of the owner's relays on an internal address: a relay
+ * inside the owner's own site hands mail over from there. */
+static const BsHop *
+vouched_hop (const BsFacts *f, const BsIdentity *id)
 {
-	guint i;
+	guint i, end = f->vouched >= 0 ? (guint) f->vouched : f->hops->len;
 
-	for (i = 0; i < o->received->len; i++) {
-		BsHop *hop = bs_hop_parse (o->received->pdata[i]);
+	for (i = 0; i < end && bs_identity_has_relays (id); i++) {
+		const BsHop *hop = f->hops->pdata[i];
 
-		if (hop->has_from && (hop->ip == NULL
-		    || !bs_ip_is_internal (hop->ip)
-		    || bs_identity_match_relay (id, hop->rdns, hop->ip) != NULL)
-		    && !(hop->helo != NULL && strcmp (hop->helo, "localhost") == 0)) {
-			*index = i;
+		if (hop->has_from && hop->ip != NULL
+		    && bs_identity_match_relay (id, hop->rdns, hop->ip) != NULL)
 			return hop;
-		}
-		bs_hop_free (hop);
+	}
+	if (f->vouched >= 0)
+		return f->hops->pdata[f->vouched];
+	/* Every hop is inside a site.  The topmost with a client counts
+	 * only when one of the owner's relays wrote it: the relay taking
+	 * mail from the owner's LAN.  Any other internal hop tells nothing. */
+	for (i = 0; i < f->hops->len && bs_identity_has_relays (id); i++) {
+		const BsHop *hop = f->hops->pdata[i];
+
+		if (hop->has_from)
+			return hop->by != NULL && bs_identity_match_relay (id,
+			    hop->by, NULL) != NULL ? hop : NULL;
 	}
 	return NULL;
+}
+
+/* The reverse DNS name the server found and vouches for, or NULL. */
+static const char *
+verified_rdns (const BsHop *hop)
+{
+	if (hop->rdns == NULL || strcmp (hop->rdns, "unknown") == 0)
+		return NULL;
+	return hop->rdns;
 }
 
 static const char *
@@ -270,52 +295,93 @@ or_dash (const char *s)
 
 /* --- the tests ---------------------------------------------------------- */
 
+/* Does the original show any hop from a client at all? */
+static gboolean
+has_network_hop (const BsFacts *f)
+{
+	guint i;
+
+	if (!f->original->found)
+		return FALSE;
+	for (i = 0; i < f->hops->len; i++) {
+		if (((const BsHop *) f->hops->pdata[i])->has_from)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+test_proof (Scorer *s, const BsFacts *f)
+{
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS (proof_tests); i++) {
+		if (G_STRUCT_MEMBER (gboolean, f, proof_tests[i].flag))
+			fire (s, proof_tests[i].name, "%s", or_dash (
+			    G_STRUCT_MEMBER (char *, f, proof_tests[i].detail)));
+	}
+}
+
+/* The relay check reads only what the bouncing server wrote of its client:
+ * the address and the name it looked up.  The client's HELO is its own
+ * word, and a forger greets with the owner's relay as easily as with
+ * anything else. */
 static void
 test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
-    const BsHop *top, guint top_index)
+    const BsHop *top)
 {
 	const BsOriginal *o = f->original;
 	g_autofree char *msgid_domain = bs_score_msgid_domain (o->message_id);
 	guint i;
 
 	if (bs_identity_has_relays (id) && o->found && top != NULL) {
-		const char *relay = bs_identity_match_relay (id, top->rdns,
-		    top->ip);
+		const char *relay = bs_identity_match_relay (id,
+		    verified_rdns (top), top->ip);
+		/* The server that wrote the vouched hop is one of the owner's
+		 * relays, and it says the client logged in or was inside its
+		 * network: the owner's own submission, which the relay then
+		 * bounced.  (A relay that took mail from any outside host
+		 * vouches for nothing.) */
+		const char *writer = top->by != NULL && (top->authenticated
+		    || (top->ip != NULL && bs_ip_is_internal (top->ip))) ?
+		    bs_identity_match_relay (id, top->by, NULL) : NULL;
 
-		if (relay == NULL)
-			relay = bs_identity_match_relay (id, top->helo, NULL);
 		if (relay != NULL) {
 			fire (s, "relay-top-hop", "top hop from %s [%s] matches "
 			    "relay %s", or_dash (top->rdns), or_dash (top->ip),
 			    relay);
-
+		} else if (writer != NULL) {
+			fire (s, "relay-top-hop", "top hop written by %s, relay "
+			    "%s: the owner's relay took the original in itself",
+			    top->by, writer);
 		} else {
 			const char *deep = NULL;
 
-			for (i = top_index + 1; i < o->received->len && deep == NULL; i++) {
-				g_autoptr(BsHop) hop = bs_hop_parse (
-				    o->received->pdata[i]);
+			for (i = 0; i < f->hops->len && deep == NULL; i++) {
+				const BsHop *hop = f->hops->pdata[i];
 
-				deep = bs_identity_match_relay (id, hop->rdns,
-				    hop->ip);
-				if (deep == NULL)
+				if (hop != top)
 					deep = bs_identity_match_relay (id,
-					    hop->helo, NULL);
+					    verified_rdns (hop), hop->ip);
 			}
 			fire (s, "relay-not-top-hop", "top hop from %s [%s] "
 			    "helo %s is none of the owner's relays%s%s",
+			    top->rdns_forged ? "(may be forged)" :
 			    or_dash (top->rdns), or_dash (top->ip),
 			    or_dash (top->helo),
-			    deep != NULL ? "; a deeper, forgeable hop names " : "",
+			    deep != NULL ? "; another, forgeable hop names " : "",
 			    deep != NULL ? deep : "");
 		}
 	}
+	/* Only a report on delivery is expected to return the original. */
+	if (bs_identity_has_relays (id) && !has_network_hop (f)
+	    && (f->kind == BS_KIND_DSN || f->kind == BS_KIND_NDR
+	    || f->kind == BS_KIND_DELAY || f->kind == BS_KIND_VIRUS_NOTICE))
+		fire (s, "relay-unverifiable", "the report returns no Received "
+		    "hop of the original to check the owner's relays against");
 	if (bs_identity_has_addresses (id) && o->found) {
-		if (msgid_domain != NULL && bs_identity_match_domain (id,
+		if (msgid_domain != NULL && !bs_identity_match_domain (id,
 		    msgid_domain))
-			fire (s, "msgid-owner-domain", "Message-ID %s",
-			    o->message_id);
-		else if (msgid_domain != NULL)
 			fire (s, "msgid-foreign-domain", "Message-ID %s is not "
 			    "of the owner's domains", o->message_id);
 		if (o->from_address != NULL && !bs_identity_match_address (id,
@@ -324,13 +390,6 @@ test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
 		    o->sender))
 			fire (s, "from-not-owner", "original From %s is not the "
 			    "owner's", o->from_address);
-		for (i = 0; i < o->dkim_domains->len; i++) {
-			if (bs_identity_match_domain (id, o->dkim_domains->pdata[i])) {
-				fire (s, "dkim-owner-domain", "DKIM-Signature "
-				    "d=%s", (const char *) o->dkim_domains->pdata[i]);
-				break;
-			}
-		}
 	}
 	if (bs_identity_has_addresses (id) && f->owner_headers->len > 0) {
 		gboolean mine = FALSE;
@@ -353,9 +412,13 @@ test_top_hop (Scorer *s, const BsHop *top)
 	if (top == NULL)
 		return;
 	/* A mail client submitting with a login greets with whatever it
-	 * likes from wherever it is: only a relay's greeting tells. */
-	if (top->authenticated)
+	 * likes from wherever it is: only a relay's greeting tells.  The
+	 * server wrote the protocol, so this is its word. */
+	if (top->authenticated) {
+		fire (s, "hop-authenticated", "the bouncing server says the "
+		    "client logged in (with %s)", or_dash (top->with));
 		return;
+	}
 	if (top->helo != NULL)
 		helo_addr = g_inet_address_new_from_string (top->helo);
 	literal = top->helo != NULL && (top->helo[0] == '[' || helo_addr != NULL);
@@ -365,17 +428,15 @@ test_top_hop (Scorer *s, const BsHop *top)
 		fire (s, "top-hop-literal-helo", "HELO %s", top->helo);
 	else if (bareword)
 		fire (s, "top-hop-bareword-helo", "HELO %s", top->helo);
-	if (top->rdns == NULL || strcmp (top->rdns, "unknown") == 0) {
+	if (verified_rdns (top) == NULL) {
 		if (top->ip != NULL)
 			fire (s, "top-hop-unknown-rdns", "client [%s] has no "
-			    "reverse DNS name", top->ip);
+			    "reverse DNS name%s", top->ip, top->rdns_forged ?
+			    " the server vouches for (may be forged)" : "");
 	} else if (top->helo != NULL && !literal && !bareword
 	    && !helo_matches_rdns (top->helo, top->rdns)) {
 		fire (s, "top-hop-helo-mismatch", "HELO %s, reverse DNS %s",
 		    top->helo, top->rdns);
-	} else if (top->helo != NULL && !literal && !bareword) {
-		fire (s, "top-hop-mail-server", "HELO %s matches reverse DNS "
-		    "%s [%s]", top->helo, top->rdns, or_dash (top->ip));
 	}
 }
 
@@ -403,10 +464,9 @@ test_message_id (Scorer *s, const BsOriginal *o)
 	from_org = bs_score_org_domain (domain_of (o->from_address));
 	if (from_org == NULL)
 		return;
-	if (strcmp (org, from_org) == 0)
-		fire (s, "msgid-consistent", "Message-ID and From both of %s",
-		    org);
-	else
+	/* Message-ID and From of one domain is what a forger writes too:
+	 * only the mismatch tells. */
+	if (strcmp (org, from_org) != 0)
 		fire (s, "msgid-domain-mismatch", "Message-ID of %s, From of %s",
 		    domain, from_org);
 }
@@ -558,15 +618,12 @@ test_content (Scorer *s, const BsFacts *f)
 	    && strstr (o->from_name, o->from_address) == NULL)
 		fire (s, "display-name-mismatch", "From shows \"%s\" but is %s",
 		    o->from_name, o->from_address);
-	if (o->from_address != NULL && o->to != NULL
-	    && strchr (o->to, ',') == NULL) {
-		g_autofree char *to = bs_address_from_header (o->to, NULL);
-
-		/* Spam runs often write From: victim, To: victim. */
-		if (to != NULL && g_ascii_strcasecmp (to, o->from_address) == 0)
-			fire (s, "original-self-addressed", "From and To are "
-			    "both %s", to);
-	}
+	/* Spam runs often write From: victim, To: victim. */
+	if (o->from_address != NULL && f->original_to_address != NULL
+	    && g_ascii_strcasecmp (f->original_to_address,
+	    o->from_address) == 0)
+		fire (s, "original-self-addressed", "From and To are both %s",
+		    f->original_to_address);
 	if (o->date_unix != 0 && f->date_unix != 0) {
 		gint64 age = f->date_unix - o->date_unix;
 
@@ -652,14 +709,53 @@ compare_hits (gconstpointer a, gconstpointer b)
 	return strcmp (x->name, y->name);
 }
 
+/* Sums the tiers from the top; see score.h. */
+static void
+decide (BsScore *score)
+{
+	static const BsTier order[] = {
+		BS_TIER_PROOF, BS_TIER_SERVER, BS_TIER_CONTENT,
+	};
+	double sum = 0.0;
+	guint t, i;
+
+	for (t = 0; t < G_N_ELEMENTS (order) && !score->decided; t++) {
+		gboolean evidence = FALSE;
+
+		for (i = 0; i < score->hits->len; i++) {
+			const BsHit *hit = score->hits->pdata[i];
+
+			if (hit->tier == order[t]) {
+				sum += hit->score;
+				evidence = TRUE;
+			}
+		}
+		/* Round to the tenth that reports show, so that what people
+		 * read is what was compared. */
+		sum = round (sum * 10.0) / 10.0;
+		if (evidence && (sum >= score->threshold
+		    || sum <= -score->threshold)) {
+			score->decided = TRUE;
+			score->decided_by = order[t];
+		}
+	}
+	for (i = 0; i < score->hits->len; i++) {
+		BsHit *hit = score->hits->pdata[i];
+
+		hit->counted = !score->decided || hit->tier >= score->decided_by;
+	}
+	score->score = sum;
+	score->verdict = score->decided && sum >= score->threshold ?
+	    BS_VERDICT_BACKSCATTER : BS_VERDICT_LEGITIMATE;
+}
+
 BsScore *
 bs_score_compute (const BsFacts *f, const BsIdentity *id,
     const BsRules *rules, double threshold)
 {
 	BsScore *score = g_new0 (BsScore, 1);
 	Scorer s = { rules, NULL };
-	g_autoptr(BsHop) top = NULL;
-	guint i, top_index = 0;
+	const BsHop *top = NULL;
 
 	score->hits = g_ptr_array_new_with_free_func (hit_free);
 	score->threshold = threshold;
@@ -669,9 +765,10 @@ bs_score_compute (const BsFacts *f, const BsIdentity *id,
 		return score;
 	}
 	if (f->original->found)
-		top = vouched_hop (f->original, id, &top_index);
+		top = vouched_hop (f, id);
 
-	test_identity (&s, f, id, top, top_index);
+	test_proof (&s, f);
+	test_identity (&s, f, id, top);
 	if (!f->original->found || g_strcmp0 (f->original->via, "summary") == 0) {
 		if (f->original->unparsable)
 			fire (&s, "original-unparsable", "a part meant to hold "
@@ -682,38 +779,13 @@ bs_score_compute (const BsFacts *f, const BsIdentity *id,
 			    "of the original");
 	} else {
 		test_top_hop (&s, top);
-		for (i = 0; i < f->original->received->len; i++) {
-			g_autoptr(BsHop) hop = bs_hop_parse (
-			    f->original->received->pdata[i]);
-
-			if (hop->authenticated) {
-				fire (&s, "hop-authenticated", "sent by an "
-				    "authenticated user via %s",
-				    or_dash (hop->by));
-				break;
-			}
-		}
 		test_message_id (&s, f->original);
 		test_content (&s, f);
 	}
 	test_reason (&s, f);
 	test_patterns (&s, f, top);
-	/* --- issue 12: the sent-mail ledger's proof (facts filled in by
-	 * main.c from ledger.c).  Stand-in for the proof tier of issue 11,
-	 * which replaces this block at the merge. --- */
-	if (f->ledger_sent)
-		fire (&s, "ledger-sent", "%s", or_dash (f->ledger_detail));
-	else if (f->ledger_unsent)
-		fire (&s, "ledger-unsent", "%s", or_dash (f->ledger_detail));
-	/* --- end of issue 12 block --- */
 
 	g_ptr_array_sort (score->hits, compare_hits);
-	for (i = 0; i < score->hits->len; i++)
-		score->score += ((const BsHit *) score->hits->pdata[i])->score;
-	/* Round to the tenth that reports show, so that what people read is
-	 * what was compared. */
-	score->score = round (score->score * 10.0) / 10.0;
-	score->verdict = score->score >= threshold ? BS_VERDICT_BACKSCATTER :
-	    BS_VERDICT_LEGITIMATE;
+	decide (score);
 	return score;
 }

@@ -82,10 +82,12 @@ test_sendmail (void)
 		  "x01AB2cd; Mon, 1 Jan 2024 10:00:00 +0000",
 		  "client.example.org", "client.example.org", "192.0.2.20",
 		  "mx.example.net", TRUE, FALSE },
+		/* The name did not resolve back: the client's owner chose
+		 * it, so it is no reverse DNS name the server vouches for. */
 		{ "from helo.example.org (host.example.com [192.0.2.21] "
 		  "(may be forged)) by mx.example.net (8.15.2/8.15.2) with "
 		  "ESMTP id x01; Mon, 1 Jan 2024 10:00:00 +0000",
-		  "helo.example.org", "host.example.com", "192.0.2.21",
+		  "helo.example.org", NULL, "192.0.2.21",
 		  "mx.example.net", TRUE, FALSE },
 		/* Authenticated submission */
 		{ "from laptop.example.org (dsl.example.com [198.51.100.22]) "
@@ -254,6 +256,52 @@ test_authenticated (void)
 	check_all (cases, G_N_ELEMENTS (cases));
 }
 
+/* What the client says of itself is not the server's word (issue 11). */
+static void
+test_helo_is_not_the_server (void)
+{
+	static const HopCase cases[] = {
+		/* Only the address, no greeting (Yahoo) */
+		{ "from [183.79.100.140] by nh503.bullet.mail.example.jp with "
+		  "NNFMP; 21 Nov 2014 22:11:03 -0000",
+		  NULL, NULL, "183.79.100.140", "nh503.bullet.mail.example.jp",
+		  TRUE, FALSE },
+		/* "esmtpsa" in the HELO, Postfix and Exim */
+		{ "from esmtpsa.example (unknown [198.51.100.118]) by "
+		  "mx.example.net (Postfix) with ESMTP id 4F",
+		  "esmtpsa.example", "unknown", "198.51.100.118",
+		  "mx.example.net", TRUE, FALSE },
+		{ "from x.example.com ([198.51.100.119] helo=esmtpsa) by "
+		  "mx.example.net with esmtp (Exim 4.96) id 1abg-000",
+		  "esmtpsa", "x.example.com", "198.51.100.119",
+		  "mx.example.net", TRUE, FALSE },
+		/* qmail's "(HELO ...)" */
+		{ "from unknown (HELO with.esmtpsa) (198.51.100.120) by "
+		  "mx.example.net with SMTP; 1 Jan 2024 10:00:00 -0000",
+		  "with.esmtpsa", "unknown", "198.51.100.120",
+		  "mx.example.net", TRUE, FALSE },
+		/* The protocol the server wrote still counts */
+		{ "from esmtpsa (unknown [198.51.100.121]) (Authenticated "
+		  "sender: kim@example.org) by mail.example.org (Postfix) "
+		  "with ESMTPSA id 4G",
+		  "esmtpsa", "unknown", "198.51.100.121", "mail.example.org",
+		  TRUE, TRUE },
+	};
+	g_autoptr(BsHop) forged = bs_hop_parse ("from mail.example.org "
+	    "(host.example.com [192.0.2.21] (may be forged)) by "
+	    "mx.example.net with ESMTP id x01");
+	g_autoptr(BsHop) plain = bs_hop_parse ("from a.example.com "
+	    "(a.example.com [192.0.2.73]) by mx.example.net (Postfix) "
+	    "with ESMTPS id 4TLS");
+
+	check_all (cases, G_N_ELEMENTS (cases));
+	g_assert_true (forged->rdns_forged);
+	g_assert_null (forged->rdns);
+	g_assert_cmpstr (forged->with, ==, "esmtp");
+	g_assert_false (plain->rdns_forged);
+	g_assert_cmpstr (plain->with, ==, "esmtps");
+}
+
 static void
 test_ip_is_internal (void)
 {
@@ -293,6 +341,8 @@ main (int argc, char **argv)
 	g_test_add_func ("/received/ipv6-literal", test_ipv6);
 	g_test_add_func ("/received/by-only", test_by_only);
 	g_test_add_func ("/received/authenticated", test_authenticated);
+	g_test_add_func ("/received/helo-is-not-the-server",
+	    test_helo_is_not_the_server);
 	g_test_add_func ("/received/ip-is-internal", test_ip_is_internal);
 	return g_test_run ();
 }

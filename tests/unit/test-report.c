@@ -33,6 +33,8 @@ add_hit (BsScore *s, const char *name, double value, const char *detail)
 
 	hit->name = name;
 	hit->score = value;
+	hit->tier = BS_TIER_SERVER;
+	hit->counted = TRUE;
 	hit->detail = g_strdup (detail);
 	g_ptr_array_add (s->hits, hit);
 }
@@ -84,11 +86,11 @@ test_json_keys (void)
 {
 	static const char *const keys[] = {
 		"file", "bounce", "kind", "verdict", "score", "threshold",
-		"tests", "original", "recipients", "reason", NULL,
+		"decided_by", "tests", "original", "recipients", "reason", NULL,
 	};
 	static const char *const original_keys[] = {
 		"found", "via", "message_id", "from", "to", "subject", "date",
-		"received", NULL,
+		"received", "vouched_hop", NULL,
 	};
 	g_autoptr(BsFacts) f = dsn_facts ();
 	g_autoptr(BsScore) s = score_new (BS_VERDICT_BACKSCATTER, 7.5, 5.0);
@@ -100,11 +102,17 @@ test_json_keys (void)
 
 	add_hit (s, "no-original", 2.0, "no copy");
 	add_hit (s, "random-recipient", 5.5, "dqfvu@example.com");
+	s->decided = TRUE;
+	s->decided_by = BS_TIER_SERVER;
+	((BsHit *) s->hits->pdata[1])->tier = BS_TIER_CONTENT;
+	((BsHit *) s->hits->pdata[1])->counted = FALSE;
 	json = bs_report_json ("msg.eml", f, s);
 	obj = parse_object (parser, json);
 	for (i = 0; keys[i] != NULL; i++)
 		g_assert_true (json_object_has_member (obj, keys[i]));
-	g_assert_cmpuint (json_object_get_size (obj), ==, 10);
+	g_assert_cmpuint (json_object_get_size (obj), ==, 11);
+	g_assert_cmpstr (json_object_get_string_member (obj, "decided_by"), ==,
+	    "server");
 
 	g_assert_cmpstr (json_object_get_string_member (obj, "file"), ==,
 	    "msg.eml");
@@ -128,6 +136,13 @@ test_json_keys (void)
 	g_assert_cmpfloat (json_object_get_double_member (t, "score"), ==, 5.5);
 	g_assert_cmpstr (json_object_get_string_member (t, "detail"), ==,
 	    "dqfvu@example.com");
+	g_assert_cmpstr (json_object_get_string_member (t, "tier"), ==,
+	    "content");
+	g_assert_false (json_object_get_boolean_member (t, "counted"));
+	t = json_array_get_object_element (a, 0);
+	g_assert_cmpstr (json_object_get_string_member (t, "tier"), ==,
+	    "server");
+	g_assert_true (json_object_get_boolean_member (t, "counted"));
 
 	o = json_object_get_object_member (obj, "original");
 	for (i = 0; original_keys[i] != NULL; i++)
@@ -315,6 +330,11 @@ test_explain (void)
 	g_autofree char *b = NULL;
 
 	add_hit (s, "no-original", 7.5, "det\x1b" "ail");
+	add_hit (s, "random-recipient", 1.0, "x");
+	((BsHit *) s->hits->pdata[1])->tier = BS_TIER_CONTENT;
+	((BsHit *) s->hits->pdata[1])->counted = FALSE;
+	s->decided = TRUE;
+	s->decided_by = BS_TIER_SERVER;
 	a = bs_report_explain ("msg.eml", f, s);
 	g_assert_true (g_str_has_prefix (a, "msg.eml\n"));
 	g_assert_true (g_str_has_suffix (a, "\n"));
@@ -325,8 +345,12 @@ test_explain (void)
 	g_assert_nonnull (strstr (a, "  original: found (message/rfc822)\n"));
 	g_assert_nonnull (strstr (a, "no-original: det"));
 	g_assert_null (strchr (a, '\x1b'));
+	g_assert_nonnull (strstr (a, "server  no-original: det"));
 	g_assert_nonnull (strstr (a, "  verdict: backscatter (score 7.5, "
-	    "threshold 5.0)\n"));
+	    "threshold 5.0, decided by server)\n"));
+	g_assert_nonnull (strstr (a, "1 test of lower tiers did not count: "
+	    "the server tier"));
+	g_assert_nonnull (strstr (a, "random-recipient (not counted): x"));
 	b = bs_report_explain ("-", none, nb);
 	g_assert_nonnull (strstr (b, "verdict: not-bounce"));
 	g_assert_null (strstr (b, "tests:"));

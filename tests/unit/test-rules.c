@@ -78,6 +78,7 @@ test_load_valid (void)
 	    "\n"
 	    "[test t-one]\n"
 	    "weight=2.5\n"
+	    "tier=content\n"
 	    "description=A code test\n");
 	b = tmpdir_add (t, "20-b.rules",
 	    "[pattern bytes-set]\n"
@@ -86,6 +87,7 @@ test_load_valid (void)
 	    "[test t-two]\n"
 	    "target=subject\n"
 	    "weight=-1\n"
+	    "tier=server\n"
 	    "en=(?<phrase>foo)bar\n");
 	tmpdir_add (t, "README", "[not a rule file\n");
 
@@ -231,7 +233,8 @@ test_same_name_set_and_test (void)
 	g_autoptr(BsRules) rules = NULL;
 
 	/* A set and a test may share a name: they are different things. */
-	tmpdir_add (t, "a.rules", "[pattern x]\na=1\n[test x]\nweight=1\n");
+	tmpdir_add (t, "a.rules", "[pattern x]\na=1\n[test x]\nweight=1\n"
+	    "tier=content\n");
 	rules = bs_rules_load_dir (t->dir, FALSE, &error);
 	g_assert_no_error (error);
 	g_assert_nonnull (bs_rules_get_set (rules, "x"));
@@ -282,13 +285,102 @@ check_syntax_error (const char *contents, const char *where_suffix,
 static void
 test_bad_weight (void)
 {
-	check_syntax_error ("[test a]\nweight=1\n\n[test b]\n"
-	    "description=x\nweight=lots\n", ":6:", "lots");
+	check_syntax_error ("[test a]\nweight=1\ntier=content\n\n[test b]\n"
+	    "description=x\nweight=lots\n", ":7:", "lots");
 	check_syntax_error ("[test a]\nweight=1.5x\n", ":2:", "1.5x");
 	check_syntax_error ("[test a]\nweight=\n", ":2:", "weight");
 	/* No weight at all: the group's line. */
 	check_syntax_error ("[pattern p]\nx=y\n[test nothing]\n"
 	    "description=x\n", ":3:", "no weight");
+}
+
+/* Like check_syntax_error, for the tier errors. */
+static void
+check_tier_error (const char *contents, const char *where_suffix,
+    const char *needle)
+{
+	g_autoptr(TmpDir) t = tmpdir_new ();
+	g_autoptr(GError) error = NULL;
+	const char *path = tmpdir_add (t, "x.rules", contents);
+	g_autofree char *where = g_strconcat (path, where_suffix, NULL);
+	BsRules *rules;
+
+	rules = bs_rules_load_dir (t->dir, FALSE, &error);
+	g_assert_null (rules);
+	g_assert_error (error, BS_RULES_ERROR, BS_RULES_ERROR_TIER);
+	g_test_message ("%s", error->message);
+	g_assert_true (g_str_has_prefix (error->message, where));
+	g_assert_nonnull (strstr (error->message, needle));
+}
+
+static void
+test_tier (void)
+{
+	g_autoptr(TmpDir) t = tmpdir_new ();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsRules) rules = NULL;
+	BsTier tier;
+
+	/* Every test says who wrote its evidence. */
+	check_tier_error ("[test a]\nweight=1\n", ":1", "no tier");
+	check_tier_error ("[test a]\nweight=1\ntier=owner\n", ":3:",
+	    "\"owner\"");
+	/* Looking like the owner's own mail is what a forger does. */
+	check_tier_error ("[test a]\nweight=-1\ntier=content\n", ":2:",
+	    "negative");
+
+	tmpdir_add (t, "x.rules", "[test p]\nweight=-100\ntier=proof\n"
+	    "[test s]\nweight=-2\ntier=server\n"
+	    "[test c]\nweight=1\ntier=content\n");
+	rules = bs_rules_load_dir (t->dir, FALSE, &error);
+	g_assert_no_error (error);
+	g_assert_cmpint (bs_rules_get_test (rules, "p")->tier, ==, BS_TIER_PROOF);
+	g_assert_cmpint (bs_rules_get_test (rules, "s")->tier, ==,
+	    BS_TIER_SERVER);
+	g_assert_cmpint (bs_rules_get_test (rules, "c")->tier, ==,
+	    BS_TIER_CONTENT);
+	/* Nor may the config turn a content test round. */
+	g_assert_false (bs_rules_set_weight (rules, "c", -1.0, &error));
+	g_assert_error (error, BS_RULES_ERROR, BS_RULES_ERROR_TIER);
+	g_clear_error (&error);
+	g_assert_cmpfloat (bs_rules_weight (rules, "c"), ==, 1.0);
+	g_assert_true (bs_rules_set_weight (rules, "c", 0.0, &error));
+	g_assert_no_error (error);
+
+	g_assert_cmpstr (bs_tier_to_string (BS_TIER_PROOF), ==, "proof");
+	g_assert_cmpstr (bs_tier_to_string (BS_TIER_SERVER), ==, "server");
+	g_assert_cmpstr (bs_tier_to_string (BS_TIER_CONTENT), ==, "content");
+	g_assert_true (bs_tier_from_string ("server", &tier));
+	g_assert_cmpint (tier, ==, BS_TIER_SERVER);
+	g_assert_false (bs_tier_from_string ("Server", &tier));
+	g_assert_false (bs_tier_from_string (NULL, &tier));
+}
+
+/* Every built-in test has a tier, and no content test points towards
+ * legitimate. */
+static void
+test_builtin_tiers (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsRules) rules = bs_rules_load_builtin (FALSE, &error);
+	GPtrArray *tests;
+	guint i;
+
+	g_assert_no_error (error);
+	tests = bs_rules_get_tests (rules);
+	g_assert_cmpuint (tests->len, >, 0);
+	for (i = 0; i < tests->len; i++) {
+		const BsRule *test = tests->pdata[i];
+
+		if (test->tier == BS_TIER_CONTENT)
+			g_assert_cmpfloat (test->weight, >=, 0.0);
+	}
+	g_assert_cmpint (bs_rules_get_test (rules, "relay-top-hop")->tier, ==,
+	    BS_TIER_SERVER);
+	g_assert_cmpint (bs_rules_get_test (rules, "ledger-sent")->tier, ==,
+	    BS_TIER_PROOF);
+	g_assert_cmpint (bs_rules_get_test (rules, "top-hop-helo-mismatch")->tier,
+	    ==, BS_TIER_CONTENT);
 }
 
 static void
@@ -422,7 +514,8 @@ test_set_weight (void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(BsRules) rules = NULL;
 
-	tmpdir_add (t, "x.rules", "[test a]\nweight=1\n[pattern b]\nx=y\n");
+	tmpdir_add (t, "x.rules", "[test a]\nweight=1\ntier=server\n"
+	    "[test c]\nweight=1\ntier=content\n[pattern b]\nx=y\n");
 	rules = bs_rules_load_dir (t->dir, FALSE, &error);
 	g_assert_no_error (error);
 
@@ -537,6 +630,8 @@ int
 main (int argc, char **argv)
 {
 	g_test_init (&argc, &argv, NULL);
+	g_test_add_func ("/rules/tier", test_tier);
+	g_test_add_func ("/rules/builtin-tiers", test_builtin_tiers);
 	g_test_add_func ("/rules/load-valid", test_load_valid);
 	g_test_add_func ("/rules/caseless-and-encoding",
 	    test_patterns_caseless_and_encoding);

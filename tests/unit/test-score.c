@@ -21,6 +21,7 @@ make_rules (const char *first, ...)
 	g_autoptr(GString) text = g_string_new (NULL);
 	g_autofree char *dir = g_dir_make_tmp ("test-score-XXXXXX", &error);
 	g_autofree char *path = NULL;
+	g_autoptr(BsRules) builtin = NULL;
 	const char *const *names;
 	const char *name;
 	BsRules *rules;
@@ -32,11 +33,16 @@ make_rules (const char *first, ...)
 		g_hash_table_insert (wanted, (gpointer) name,
 		    (gpointer) va_arg (ap, const char *));
 	va_end (ap);
+	builtin = bs_rules_load_builtin (FALSE, &error);
+	g_assert_no_error (error);
 	for (names = bs_score_code_tests (); *names != NULL; names++) {
 		const char *w = g_hash_table_lookup (wanted, *names);
+		const BsRule *test = bs_rules_get_test (builtin, *names);
 
-		g_string_append_printf (text, "[test %s]\nweight=%s\n\n",
-		    *names, w != NULL ? w : "0");
+		/* Each test keeps its built-in tier. */
+		g_assert_nonnull (test);
+		g_string_append_printf (text, "[test %s]\nweight=%s\ntier=%s\n\n",
+		    *names, w != NULL ? w : "0", bs_tier_to_string (test->tier));
 	}
 	path = g_build_filename (dir, "50-score.rules", NULL);
 	g_file_set_contents (path, text->str, (gssize) text->len, &error);
@@ -77,6 +83,7 @@ dsn_facts (const char *received, ...)
 	for (r = received; r != NULL; r = va_arg (ap, const char *))
 		g_ptr_array_add (f->original->received, g_strdup (r));
 	va_end (ap);
+	bs_facts_read_hops (f);
 	return f;
 }
 
@@ -98,7 +105,8 @@ find_hit (const BsScore *score, const char *name)
 static const BsHit *
 must_hit (const BsScore *score, const char *name)
 {
-	static const BsHit none = { "(none)", 0.0, (char *) "" };
+	static const BsHit none = { "(none)", 0.0, BS_TIER_CONTENT, FALSE,
+	    (char *) "" };
 	const BsHit *hit = find_hit (score, name);
 
 	if (hit == NULL) {
@@ -428,6 +436,10 @@ test_org_domain_cctld (void)
 		"mail.example.co.uk", "example.co.uk",
 		"example.co.uk", "example.co.uk",
 		"MX.Example.CO.UK", "example.co.uk",
+		/* ... and a short name under one is not (libpsl) */
+		"mail.gmx.de", "gmx.de",
+		"smtp.web.de", "web.de",
+		"a.b.example.com.au", "example.com.au",
 		NULL,
 	};
 
@@ -450,8 +462,8 @@ test_org_domain_lowercase (void)
 static void
 test_msgid_consistent_any_case (void)
 {
-	g_autoptr(BsRules) rules = make_rules ("msgid-consistent", "-1",
-	    "msgid-domain-mismatch", "1", NULL);
+	g_autoptr(BsRules) rules = make_rules ("msgid-domain-mismatch", "1",
+	    NULL);
 	g_autoptr(BsIdentity) id = bs_identity_new ();
 	g_autoptr(BsFacts) f = dsn_facts (NULL);
 	g_autoptr(BsFacts) g = dsn_facts (NULL);
@@ -463,14 +475,12 @@ test_msgid_consistent_any_case (void)
 	f->original->message_id = g_strdup ("<1@mail.example.org>");
 	f->original->from_address = g_strdup ("Kim@Mail.Example.ORG");
 	a = bs_score_compute (f, id, rules, 5.0);
-	g_assert_nonnull (find_hit (a, "msgid-consistent"));
 	g_assert_null (find_hit (a, "msgid-domain-mismatch"));
 	/* ... and a Message-ID of another domain */
 	g->original->header_count = 5;
 	g->original->message_id = g_strdup ("<1@bulk.example.net>");
 	g->original->from_address = g_strdup ("kim@example.org");
 	b = bs_score_compute (g, id, rules, 5.0);
-	g_assert_null (find_hit (b, "msgid-consistent"));
 	g_assert_nonnull (find_hit (b, "msgid-domain-mismatch"));
 }
 
@@ -531,6 +541,301 @@ test_verdict_to_string (void)
 	    "backscatter");
 }
 
+/* --- the holes of issue 11: what the forger writes does not count ------ */
+
+static void
+test_relay_not_by_helo (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* The client greets with the owner's relay; the server found no
+	 * name for its address. */
+	g_autoptr(BsFacts) f = dsn_facts ("from mail.example.org (unknown "
+	    "[198.51.100.118]) by mx.example.com (Postfix) with ESMTP id 4H",
+	    NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+	const BsHit *hit;
+
+	g_assert_null (find_hit (score, "relay-top-hop"));
+	hit = must_hit (score, "relay-not-top-hop");
+	g_assert_nonnull (strstr (hit->detail, "198.51.100.118"));
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_BACKSCATTER);
+	g_assert_cmpstr (bs_score_decided_by (score), ==, "server");
+}
+
+static void
+test_relay_not_by_forged_rdns (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", "top-hop-unknown-rdns", "3", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* Sendmail found the owner's relay's name for the address, but the
+	 * name does not resolve back: whoever runs 203.0.113.9 chose it. */
+	g_autoptr(BsFacts) f = dsn_facts ("from mail.example.org "
+	    "(mail.example.org [203.0.113.9] (may be forged)) by "
+	    "mx.example.com (8.15.2/8.15.2) with ESMTP id x03", NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+	const BsHit *hit;
+
+	g_assert_null (find_hit (score, "relay-top-hop"));
+	must_hit (score, "relay-not-top-hop");
+	hit = must_hit (score, "top-hop-unknown-rdns");
+	g_assert_nonnull (strstr (hit->detail, "may be forged"));
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_BACKSCATTER);
+}
+
+static void
+test_relay_not_by_localhost_helo (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* A client that says "localhost" from an outside address does not
+	 * make the bouncer's hop internal, so the forged hop below it is
+	 * not the one that counts. */
+	g_autoptr(BsFacts) f = dsn_facts ("from localhost (unknown "
+	    "[203.0.113.10]) by mx.example.com (Postfix) with ESMTP id 4J",
+	    FORGED_RELAY_HOP, NULL);
+	g_autoptr(BsScore) score = bs_score_compute (f, id, rules, 5.0);
+
+	g_assert_cmpint (f->vouched, ==, 0);
+	g_assert_null (find_hit (score, "relay-top-hop"));
+	must_hit (score, "relay-not-top-hop");
+}
+
+static void
+test_deeper_authenticated_hop (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("hop-authenticated", "-2",
+	    "top-hop-unknown-rdns", "3", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	/* The forger writes every hop but the top one. */
+	g_autoptr(BsFacts) deep = dsn_facts ("from esmtpsa (unknown "
+	    "[203.0.113.11]) by mx.example.com (Postfix) with ESMTP id 4K",
+	    "from laptop (Authenticated sender: kim@example.org) by "
+	    "mail.example.org (Postfix) with ESMTPSA id 4L", NULL);
+	/* The bouncing server itself says the client logged in. */
+	g_autoptr(BsFacts) top = dsn_facts ("from laptop (unknown "
+	    "[203.0.113.12]) (Authenticated sender: kim@example.com) by "
+	    "mx.example.com (Postfix) with ESMTPSA id 4M", NULL);
+	g_autoptr(BsScore) a = bs_score_compute (deep, id, rules, 5.0);
+	g_autoptr(BsScore) b = bs_score_compute (top, id, rules, 5.0);
+
+	g_assert_null (find_hit (a, "hop-authenticated"));
+	must_hit (a, "top-hop-unknown-rdns");
+	g_assert_cmpint (must_hit (b, "hop-authenticated")->tier, ==,
+	    BS_TIER_SERVER);
+}
+
+static void
+test_relay_wrote_top_hop (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	/* The owner's relay took the original from its own LAN, and
+	 * bounced it: every hop is inside a site. */
+	g_autoptr(BsFacts) lan = dsn_facts ("from 10.0.0.5 (pc.example.org "
+	    "[192.168.0.71]) by mail.example.org (Postfix) with SMTP id 4Q",
+	    NULL);
+	/* ... or from a client that logged in. */
+	g_autoptr(BsFacts) login = dsn_facts ("from laptop (unknown "
+	    "[198.51.100.40]) by mail.example.org (Postfix) with ESMTPSA "
+	    "id 4R", NULL);
+	/* A relay that took mail from any outside host vouches for
+	 * nothing. */
+	g_autoptr(BsFacts) open = dsn_facts ("from fxcaxl-pc (unknown "
+	    "[198.51.100.30]) by mail.example.org with SMTP id 4S", NULL);
+	g_autoptr(BsScore) a = bs_score_compute (lan, id, rules, 5.0);
+	g_autoptr(BsScore) b = bs_score_compute (login, id, rules, 5.0);
+	g_autoptr(BsScore) c = bs_score_compute (open, id, rules, 5.0);
+
+	g_assert_cmpint (lan->vouched, ==, -1);
+	g_assert_nonnull (strstr (must_hit (a, "relay-top-hop")->detail,
+	    "written by mail.example.org"));
+	must_hit (b, "relay-top-hop");
+	g_assert_null (find_hit (c, "relay-top-hop"));
+	must_hit (c, "relay-not-top-hop");
+}
+
+static void
+test_relay_unverifiable (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "relay-not-top-hop", "6", "relay-unverifiable", "4", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsIdentity) nobody = relay_identity (NULL);
+	g_autoptr(BsFacts) bare = dsn_facts (NULL);
+	g_autoptr(BsFacts) by_only = dsn_facts ("by mx.example.com (Postfix, "
+	    "from userid 0) id 4FFF", NULL);
+	g_autoptr(BsFacts) hop = dsn_facts (RELAY_HOP, NULL);
+	g_autoptr(BsFacts) reply = dsn_facts (NULL);
+	g_autoptr(BsScore) a = bs_score_compute (bare, id, rules, 5.0);
+	g_autoptr(BsScore) b = bs_score_compute (by_only, id, rules, 5.0);
+	g_autoptr(BsScore) c = bs_score_compute (hop, id, rules, 5.0);
+	g_autoptr(BsScore) d = bs_score_compute (bare, nobody, rules, 5.0);
+	g_autoptr(BsScore) e = NULL;
+
+	/* Nothing to check the relays against. */
+	g_assert_cmpint (must_hit (a, "relay-unverifiable")->tier, ==,
+	    BS_TIER_SERVER);
+	must_hit (b, "relay-unverifiable");
+	g_assert_null (find_hit (c, "relay-unverifiable"));
+	g_assert_null (find_hit (d, "relay-unverifiable"));
+	/* An auto-reply need not return the original. */
+	reply->kind = BS_KIND_AUTO_REPLY;
+	e = bs_score_compute (reply, id, rules, 5.0);
+	g_assert_null (find_hit (e, "relay-unverifiable"));
+}
+
+static void
+test_forgeable_tests_gone (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsRules) rules = bs_rules_load_builtin (FALSE, &error);
+	static const char *const gone[] = {
+		"msgid-owner-domain", "msgid-consistent", "dkim-owner-domain",
+		"top-hop-mail-server", NULL,
+	};
+	const char *const *name;
+
+	/* Looking like the owner's mail is what a forger does: none of
+	 * these is evidence of legitimacy any more. */
+	g_assert_no_error (error);
+	for (name = gone; *name != NULL; name++) {
+		g_assert_null (bs_rules_get_test (rules, *name));
+		g_assert_false (g_strv_contains (bs_score_code_tests (), *name));
+	}
+}
+
+/* --- tiers ------------------------------------------------------------- */
+
+static void
+test_tier_server_stands (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("relay-top-hop", "-10",
+	    "top-hop-literal-helo", "2.5", "msgid-missing", "2",
+	    "original-self-addressed", "1", "original-date-old", "1",
+	    "display-name-mismatch", "1.5", NULL);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsFacts) f = dsn_facts ("from [192.0.2.25] "
+	    "(mail.example.org [192.0.2.25]) by mx.example.com (Postfix) "
+	    "with ESMTP id 4N", NULL);
+	g_autoptr(BsScore) score = NULL;
+	guint i;
+
+	/* Content that looks like spam, 8 points of it, from the owner's
+	 * relay: the relay stands. */
+	f->original->header_count = 5;
+	f->original->from_address = g_strdup ("kim@example.org");
+	f->original->from_name = g_strdup ("bank@example.com");
+	f->original_to_address = g_strdup ("kim@example.org");
+	f->original->date_unix = 1;
+	f->date_unix = 30 * 86400;
+	score = bs_score_compute (f, id, rules, 5.0);
+	g_assert_cmpuint (score->hits->len, ==, 6);
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_LEGITIMATE);
+	g_assert_true (score->decided);
+	g_assert_cmpint (score->decided_by, ==, BS_TIER_SERVER);
+	g_assert_cmpstr (bs_score_decided_by (score), ==, "server");
+	g_assert_cmpfloat (score->score, ==, -10.0);
+	for (i = 0; i < score->hits->len; i++) {
+		const BsHit *hit = score->hits->pdata[i];
+
+		g_assert_cmpint (hit->counted, ==, hit->tier == BS_TIER_SERVER);
+	}
+}
+
+static void
+test_tier_content_adds (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("top-hop-unknown-rdns", "3",
+	    "userunknown-after-accept", "-1", "top-hop-literal-helo", "2.5",
+	    "msgid-missing", "2", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) f = dsn_facts ("from [203.0.113.13] (unknown "
+	    "[203.0.113.13]) by mx.example.com (Postfix) with ESMTP id 4P",
+	    NULL);
+	g_autoptr(BsScore) score = NULL;
+	BsRecipient *r = bs_recipient_new ();
+
+	/* The server's word falls short of either threshold (3 - 1): the
+	 * content adds to it. */
+	r->recipient = g_strdup ("kim@example.com");
+	r->action = g_strdup ("failed");
+	bs_dsn_add_recipient (f->dsn, r);
+	f->reason = g_strdup ("userunknown");
+	f->original->header_count = 5;
+	score = bs_score_compute (f, id, rules, 5.0);
+	g_assert_cmpuint (score->hits->len, ==, 4);
+	g_assert_cmpfloat (score->score, ==, 6.5);
+	g_assert_cmpint (score->verdict, ==, BS_VERDICT_BACKSCATTER);
+	g_assert_cmpstr (bs_score_decided_by (score), ==, "content");
+}
+
+static void
+test_tier_none (void)
+{
+	g_autoptr(BsRules) rules = make_rules ("msgid-missing", "2", NULL);
+	g_autoptr(BsIdentity) id = bs_identity_new ();
+	g_autoptr(BsFacts) f = dsn_facts (NULL);
+	g_autoptr(BsFacts) g = dsn_facts (NULL);
+	g_autoptr(BsScore) a = NULL;
+	g_autoptr(BsScore) b = NULL;
+
+	f->original->header_count = 5;
+	a = bs_score_compute (f, id, rules, 5.0);
+	g_assert_cmpint (a->verdict, ==, BS_VERDICT_LEGITIMATE);
+	g_assert_false (a->decided);
+	g_assert_cmpstr (bs_score_decided_by (a), ==, "none");
+	g_assert_true (((const BsHit *) a->hits->pdata[0])->counted);
+	b = bs_score_compute (g, id, rules, 5.0);
+	g_assert_cmpuint (b->hits->len, ==, 0);
+	g_assert_cmpstr (bs_score_decided_by (b), ==, "none");
+}
+
+static void
+test_ledger (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(BsRules) rules = bs_rules_load_builtin (FALSE, &error);
+	g_autoptr(BsIdentity) id = relay_identity ("mail.example.org");
+	g_autoptr(BsFacts) sent = dsn_facts (SPAM_HOP, NULL);
+	g_autoptr(BsFacts) unsent = dsn_facts (RELAY_HOP, NULL);
+	g_autoptr(BsFacts) none = dsn_facts (RELAY_HOP, NULL);
+	g_autoptr(BsScore) a = NULL;
+	g_autoptr(BsScore) b = NULL;
+	g_autoptr(BsScore) c = NULL;
+	const BsHit *hit;
+
+	g_assert_no_error (error);
+	/* The ledger says the owner sent it: whatever the hop says. */
+	sent->ledger_sent = TRUE;
+	sent->ledger_detail = g_strdup ("sent 2024-01-01 as <1@example.org>");
+	a = bs_score_compute (sent, id, rules, 5.0);
+	hit = must_hit (a, "ledger-sent");
+	g_assert_cmpint (hit->tier, ==, BS_TIER_PROOF);
+	g_assert_cmpstr (hit->detail, ==, "sent 2024-01-01 as <1@example.org>");
+	g_assert_cmpint (a->verdict, ==, BS_VERDICT_LEGITIMATE);
+	g_assert_cmpstr (bs_score_decided_by (a), ==, "proof");
+	g_assert_false (must_hit (a, "relay-not-top-hop")->counted);
+	/* ... and that the owner never sent it, though from the relay. */
+	unsent->ledger_unsent = TRUE;
+	unsent->ledger_detail = g_strdup ("not in the ledger");
+	b = bs_score_compute (unsent, id, rules, 5.0);
+	g_assert_cmpint (must_hit (b, "ledger-unsent")->tier, ==, BS_TIER_PROOF);
+	g_assert_null (find_hit (b, "ledger-sent"));
+	g_assert_cmpint (b->verdict, ==, BS_VERDICT_BACKSCATTER);
+	g_assert_cmpstr (bs_score_decided_by (b), ==, "proof");
+	g_assert_false (must_hit (b, "relay-top-hop")->counted);
+	/* No say: neither fires. */
+	c = bs_score_compute (none, id, rules, 5.0);
+	g_assert_null (find_hit (c, "ledger-sent"));
+	g_assert_null (find_hit (c, "ledger-unsent"));
+	g_assert_cmpstr (bs_score_decided_by (c), ==, "server");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -560,5 +865,20 @@ main (int argc, char **argv)
 	g_test_add_func ("/score/msgid-domain", test_msgid_domain);
 	g_test_add_func ("/score/code-tests", test_code_tests);
 	g_test_add_func ("/score/verdict-to-string", test_verdict_to_string);
+	g_test_add_func ("/score/relay-not-by-helo", test_relay_not_by_helo);
+	g_test_add_func ("/score/relay-not-by-forged-rdns",
+	    test_relay_not_by_forged_rdns);
+	g_test_add_func ("/score/relay-not-by-localhost-helo",
+	    test_relay_not_by_localhost_helo);
+	g_test_add_func ("/score/deeper-authenticated-hop",
+	    test_deeper_authenticated_hop);
+	g_test_add_func ("/score/relay-unverifiable", test_relay_unverifiable);
+	g_test_add_func ("/score/relay-wrote-top-hop", test_relay_wrote_top_hop);
+	g_test_add_func ("/score/forgeable-tests-gone",
+	    test_forgeable_tests_gone);
+	g_test_add_func ("/score/tier-server-stands", test_tier_server_stands);
+	g_test_add_func ("/score/tier-content-adds", test_tier_content_adds);
+	g_test_add_func ("/score/tier-none", test_tier_none);
+	g_test_add_func ("/score/ledger", test_ledger);
 	return g_test_run ();
 }
