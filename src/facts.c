@@ -28,6 +28,8 @@ bs_facts_free (BsFacts *f)
 	g_free (f->reason);
 	bs_original_free (f->original);
 	g_free (f->ledger_detail);
+	g_free (f->dkim_detail);
+	g_free (f->batv_detail);
 	g_free (f);
 }
 

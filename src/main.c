@@ -14,6 +14,8 @@
 #include "input.h"
 #include "json-api.h"
 #include "passthrough.h"
+#include "proof.h"
+#include "batv.h"
 #include "report.h"
 #include "rules.h"
 #include "score.h"
@@ -49,6 +51,8 @@ static char *opt_rules_dir;
 static gboolean opt_check_config;
 static gboolean opt_verbose;
 static gboolean opt_version;
+static char *opt_dkim_keys;
+static char *opt_batv_sign;
 static char **opt_files;
 
 static const GOptionEntry entries[] = {
@@ -74,6 +78,12 @@ static const GOptionEntry entries[] = {
 	  "BYTES" },
 	{ "rules-dir", 'R', 0, G_OPTION_ARG_FILENAME, &opt_rules_dir,
 	  "Directory of rule files", "DIR" },
+	{ "dkim-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_dkim_keys,
+	  "DKIM keys of the owner's domains (SELECTOR._domainkey.DOMAIN "
+	  "RECORD lines)", "FILE" },
+	{ "batv-sign", 0, 0, G_OPTION_ARG_STRING, &opt_batv_sign,
+	  "Print ADDRESS with a BATV tag made with the [batv] key, and exit",
+	  "ADDRESS" },
 	{ "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
 	  "Load the config and every rule file, then exit", NULL },
 	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
@@ -225,6 +235,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 		return;
 	}
 	facts = bs_classify (input->message, run->rules);
+	bs_proof_fill (facts, input->message, run->config, run->rules);
 	score = bs_score_compute (facts, run->config->identity, run->rules,
 	    run->config->threshold);
 	if (score->verdict == BS_VERDICT_BACKSCATTER)
@@ -396,6 +407,15 @@ load_settings (Run *run, guint n_files)
 		return EXIT_USAGE;
 	}
 
+	if (opt_dkim_keys != NULL) {
+		g_free (run->config->dkim_keys);
+		run->config->dkim_keys = g_strdup (opt_dkim_keys);
+	}
+	if (!bs_proof_load (run->config, &error)) {
+		complain ("%s", error->message);
+		return EXIT_CONFIG;
+	}
+
 	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* JIT pays for itself only over many messages. */
 	if (rules_dir != NULL)
@@ -495,7 +515,27 @@ main (int argc, char **argv)
 	}
 	g_mime_init ();
 	status = load_settings (&run, n_files);
-	if (status == 0 && opt_check_config) {
+	if (status == 0 && opt_batv_sign != NULL) {
+		g_autofree char *signed_address = NULL;
+
+		if (run.config->batv_key == NULL) {
+			complain ("--batv-sign: no [batv] key or key-file in "
+			    "the config");
+			status = EXIT_CONFIG;
+		} else {
+			signed_address = bs_batv_sign (opt_batv_sign,
+			    run.config->batv_key, 0, g_get_real_time () /
+			    G_USEC_PER_SEC);
+			if (signed_address == NULL) {
+				complain ("--batv-sign: \"%s\" is not "
+				    "local@domain without a tag (see --help)",
+				    opt_batv_sign);
+				status = EXIT_USAGE;
+			} else {
+				printf ("%s\n", signed_address);
+			}
+		}
+	} else if (status == 0 && opt_check_config) {
 		printf ("backscatter-check: config %s, rules %u tests, %u "
 		    "pattern sets: ok\n", run.config->path != NULL ?
 		    run.config->path : "(none)",

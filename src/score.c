@@ -30,7 +30,10 @@ static const char *const code_tests[] = {
 	"delay-notice", "dsn-success", "challenge-notice",
 	"virus-notice", "original-many-links", "original-html-only",
 	"original-executable", "display-name-mismatch", "original-date-old",
-	"original-date-future", "original-self-addressed", NULL,
+	"original-date-future", "original-self-addressed",
+	/* Proof by signature (issue 15), from facts proof.c fills. */
+	"dkim-valid", "dkim-invalid", "batv-valid", "batv-invalid",
+	NULL,
 };
 
 const char *const *
@@ -669,6 +672,15 @@ bs_score_compute (const BsFacts *f, const BsIdentity *id,
 		top = vouched_hop (f->original, id, &top_index);
 
 	test_identity (&s, f, id, top, top_index);
+	/* Proof by signature (issue 15): facts filled by proof.c. */
+	if (f->dkim_valid)
+		fire (&s, "dkim-valid", "%s", or_dash (f->dkim_detail));
+	else if (f->dkim_invalid)
+		fire (&s, "dkim-invalid", "%s", or_dash (f->dkim_detail));
+	if (f->batv_valid)
+		fire (&s, "batv-valid", "%s", or_dash (f->batv_detail));
+	else if (f->batv_invalid)
+		fire (&s, "batv-invalid", "%s", or_dash (f->batv_detail));
 	if (!f->original->found || g_strcmp0 (f->original->via, "summary") == 0) {
 		if (f->original->unparsable)
 			fire (&s, "original-unparsable", "a part meant to hold "
