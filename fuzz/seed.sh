@@ -7,12 +7,15 @@
 #   classify, filter: whole messages (at most 64 KiB, as -max_len)
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
+#   address: a few BATV and SRS addresses (8 bytes of time first)
+#   dkim-keys: key files in opendkim's test form and in zone-file form
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
-mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline"
+mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
+    "$out/address" "$out/dkim-keys"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -66,6 +69,18 @@ for path in inputs:
                 put('inline', body)
     except Exception:
         pass
-for t in ('classify', 'filter', 'dsn', 'inline'):
+import struct
+day = struct.pack('<q', 20788 * 86400)
+for a in (b'prvs=0795c73435=owner@example.org', b'owner@example.org',
+          b'SRS0=9T+b=JU=example.org=owner@forward.example',
+          b'SRS1=91zE=first.example==AbCd=XY=example.org=owner@forward.example',
+          b'srs0+abcd=ZZ=h=u@x', b'PRVS=30016E5B96=Jane.Doe@Example.NET'):
+    put('address', day + a)
+for k in (b'# keys\ns1._domainkey.example.org v=DKIM1; k=rsa; p=AAAA\n',
+          b's2._domainkey.example.org. IN TXT ( "v=DKIM1; k=rsa; "\n'
+          b'\t"p=BB" "BB" )  ; ----- DKIM key s2 for example.org\n',
+          b's3._domainkey.example.net 3600 TXT "p=C\\"C"\n'):
+    put('dkim-keys', k)
+for t in ('classify', 'filter', 'dsn', 'inline', 'address', 'dkim-keys'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

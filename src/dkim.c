@@ -97,9 +97,10 @@ struct BsDkimKeys {
 };
 
 struct BsDkim {
-	DKIM_LIB *lib;
+	DKIM_LIB *lib;		/* NULL until the first verification */
 	BsDkimKeys *keys;	/* nullable */
 	gboolean dns;
+	gboolean failed;	/* libopendkim would not load or start */
 };
 
 void
@@ -397,32 +398,41 @@ BsDkim *
 bs_dkim_new (BsDkimKeys *keys, gboolean dns, GError **error)
 {
 	BsDkim *dkim = g_new0 (BsDkim, 1);
+
+	/* libopendkim starts on the first signature to verify: loading it
+	 * (and libcrypto) costs more than classifying a message, and most
+	 * messages are no bounce with the owner's signature. */
+	dkim->keys = keys;
+	dkim->dns = dns;
+	return dkim;
+}
+
+static gboolean
+start (BsDkim *dkim, GError **error)
+{
 	unsigned int timeout = BS_DKIM_DNS_TIMEOUT;
 	/* Bare LF from GMime's output becomes CRLF, as canonicalization
 	 * needs. */
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
 
-	dkim->keys = keys;
-	dkim->dns = dns;
-	if (!open_library (error)) {
-		bs_dkim_free (dkim);
-		return NULL;
-	}
+	if (dkim->lib != NULL)
+		return TRUE;
+	if (!open_library (error))
+		return FALSE;
 	dkim->lib = lib.dkim_init (NULL, NULL);
 	if (dkim->lib == NULL) {
 		g_set_error (error, BS_DKIM_ERROR, BS_DKIM_ERROR_LIBRARY,
 		    "libopendkim could not start");
-		bs_dkim_free (dkim);
-		return NULL;
+		return FALSE;
 	}
-	(void) lib.dkim_options (dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags,
-	    sizeof flags);
+	(void) lib.dkim_options (dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS,
+	    &flags, sizeof flags);
 	(void) lib.dkim_options (dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT,
 	    &timeout, sizeof timeout);
 	(void) lib.dkim_set_prescreen (dkim->lib, prescreen);
-	if (keys != NULL)
+	if (dkim->keys != NULL)
 		(void) lib.dkim_set_key_lookup (dkim->lib, key_lookup);
-	return dkim;
+	return TRUE;
 }
 
 void
@@ -455,6 +465,7 @@ bs_dkim_verify (BsDkim *dkim, const char *data, gsize len,
     BsDkimOwnerFunc is_owner, gpointer owner_data, char **detail)
 {
 	Job job = { dkim, is_owner, owner_data };
+	g_autoptr(GError) local = NULL;
 	BsDkimResult best = BS_DKIM_NONE;
 	g_autofree char *why = NULL;
 	DKIM_SIGINFO **sigs = NULL;
@@ -464,6 +475,15 @@ bs_dkim_verify (BsDkim *dkim, const char *data, gsize len,
 
 	if (detail != NULL)
 		*detail = NULL;
+	if (dkim->failed)
+		return BS_DKIM_NONE;
+	if (!start (dkim, &local)) {
+		/* Falls open: no proof either way, said once. */
+		g_printerr ("backscatter-check: DKIM not verified: %s\n",
+		    local->message);
+		dkim->failed = TRUE;
+		return BS_DKIM_NONE;
+	}
 	d = lib.dkim_verify (dkim->lib, (const unsigned char *) "original", NULL,
 	    &st);
 	if (d == NULL)

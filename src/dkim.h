@@ -40,7 +40,9 @@ typedef struct BsDkim BsDkim;
 
 /* A verifier.  keys (nullable, transfer full): when NULL, or when a key is
  * not in them and dns is TRUE, keys are looked up in DNS with a short
- * timeout.  Returns: (transfer full) (nullable) */
+ * timeout.  libopendkim is loaded on the first verification; when it
+ * cannot be, verification says so once on stderr and finds nothing (the
+ * mail falls open).  Returns: (transfer full) (nullable) */
 BsDkim *bs_dkim_new (BsDkimKeys *keys, gboolean dns,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void bs_dkim_free (BsDkim *dkim);

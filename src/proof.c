@@ -420,6 +420,55 @@ original_bytes (GMimeMessage *report, const BsOriginal *o,
 	return NULL;
 }
 
+/* Does the header block of data hold a DKIM-Signature with a d= of the
+ * owner's?  For an inline copy, before libopendkim is loaded for it. */
+static gboolean
+signed_by_owner (const char *data, gsize len, const BsConfig *config)
+{
+	const char *p = data, *end = data + len;
+
+	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end
+	    && p[1] == '\n')) {
+		const char *e = memchr (p, '\n', (gsize) (end - p));
+		g_autoptr(GString) field = NULL;
+
+		if (e == NULL)
+			e = end;
+		if ((gsize) (e - p) > 15
+		    && g_ascii_strncasecmp (p, "DKIM-Signature:", 15) == 0) {
+			g_auto(GStrv) tags = NULL;
+			guint i;
+
+			field = g_string_new_len (p + 15, e - p - 15);
+			/* Its folded lines. */
+			while (e < end && e + 1 < end && (e[1] == ' '
+			    || e[1] == '\t')) {
+				const char *n = memchr (e + 1, '\n',
+				    (gsize) (end - e - 1));
+
+				if (n == NULL)
+					n = end;
+				g_string_append_len (field, e + 1, n - e - 1);
+				e = n;
+			}
+			tags = g_strsplit (field->str, ";", 64);
+			for (i = 0; tags[i] != NULL; i++) {
+				char *t = g_strstrip (tags[i]);
+
+				if (t[0] == 'd' && t[1] == '=') {
+					char *d = g_strstrip (t + 2);
+
+					g_strdelimit (d, " \t\r\n", '\0');
+					if (is_owner_domain (d, (gpointer) config))
+						return TRUE;
+				}
+			}
+		}
+		p = e + 1;
+	}
+	return FALSE;
+}
+
 static void
 fill_dkim (BsFacts *f, GMimeMessage *report, const BsConfig *config,
     const BsRules *rules)
@@ -443,7 +492,8 @@ fill_dkim (BsFacts *f, GMimeMessage *report, const BsConfig *config,
 	if (!any && strcmp (o->via, "inline") != 0)
 		return;
 	raw = original_bytes (report, o, rules);
-	if (raw == NULL)
+	if (raw == NULL || (!any && !signed_by_owner (raw->str, raw->len,
+	    config)))
 		return;
 	r = bs_dkim_verify (config->proof->dkim, raw->str, raw->len,
 	    is_owner_domain, (gpointer) config, &detail);
