@@ -7,6 +7,8 @@
 #   classify, filter: whole messages (at most 64 KiB, as -max_len)
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
+#   proof:  whole messages, as classify, and the signed bounces of
+#           tests/data/proof
 #   address: a few BATV and SRS addresses (8 bytes of time first)
 #   dkim-keys: key files in opendkim's test form and in zone-file form
 set -eu
@@ -15,7 +17,7 @@ build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
 mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
-    "$out/address" "$out/dkim-keys"
+    "$out/address" "$out/dkim-keys" "$out/proof"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -48,6 +50,7 @@ for path in inputs:
     with open(path, 'rb') as f:
         raw = f.read()
     put('classify', raw[:MAX])
+    put('proof', raw[:MAX])
     put('filter', raw[:MAX])
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -81,6 +84,10 @@ for k in (b'# keys\ns1._domainkey.example.org v=DKIM1; k=rsa; p=AAAA\n',
           b'\t"p=BB" "BB" )  ; ----- DKIM key s2 for example.org\n',
           b's3._domainkey.example.net 3600 TXT "p=C\\"C"\n'):
     put('dkim-keys', k)
-for t in ('classify', 'filter', 'dsn', 'inline', 'address', 'dkim-keys'):
+for path in files(os.path.join(src, 'tests', 'data', 'proof')):
+    with open(path, 'rb') as f:
+        put('proof', f.read())
+for t in ('classify', 'filter', 'dsn', 'inline', 'address', 'dkim-keys',
+          'proof'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

@@ -185,9 +185,8 @@ read_record (const char **pp, const char *end, guint *line, GString *out,
 
 		while (q < end && g_ascii_isdigit (*q))
 			q++;
-		if (q == end || !is_space (*q)) {
+		if (q == end || !is_space (*q))
 			break;
-		}
 		p = q;
 		while (p < end && is_space (*p))
 			p++;
