@@ -406,8 +406,8 @@ bs_dkim_new (BsDkimKeys *keys, gboolean dns, GError **error)
 	return dkim;
 }
 
-static gboolean
-start (BsDkim *dkim, GError **error)
+gboolean
+bs_dkim_start (BsDkim *dkim, GError **error)
 {
 	unsigned int timeout = BS_DKIM_DNS_TIMEOUT;
 	/* Bare LF from GMime's output becomes CRLF, as canonicalization
@@ -476,7 +476,7 @@ bs_dkim_verify (BsDkim *dkim, const char *data, gsize len,
 		*detail = NULL;
 	if (dkim->failed)
 		return BS_DKIM_NONE;
-	if (!start (dkim, &local)) {
+	if (!bs_dkim_start (dkim, &local)) {
 		/* Falls open: no proof either way, said once. */
 		g_printerr ("backscatter-check: DKIM not verified: %s\n",
 		    local->message);

@@ -46,6 +46,9 @@ typedef struct BsDkim BsDkim;
 BsDkim *bs_dkim_new (BsDkimKeys *keys, gboolean dns,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void bs_dkim_free (BsDkim *dkim);
+/* Loads and starts libopendkim now (bs_dkim_verify does on first use). */
+gboolean bs_dkim_start (BsDkim *dkim, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* Does the verifier's key file hold a key of domain? */
 gboolean bs_dkim_knows_domain (const BsDkim *dkim, const char *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsDkim, bs_dkim_free)

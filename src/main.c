@@ -411,7 +411,8 @@ load_settings (Run *run, guint n_files)
 		g_free (run->config->dkim_keys);
 		run->config->dkim_keys = g_strdup (opt_dkim_keys);
 	}
-	if (!bs_proof_load (run->config, &error)) {
+	if (!bs_proof_load (run->config, &error)
+	    || (opt_check_config && !bs_proof_check (run->config, &error))) {
 		complain ("%s", error->message);
 		return EXIT_CONFIG;
 	}

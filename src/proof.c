@@ -50,6 +50,14 @@ bs_proof_load (BsConfig *config, GError **error)
 	return TRUE;
 }
 
+gboolean
+bs_proof_check (const BsConfig *config, GError **error)
+{
+	if (config->proof == NULL || config->proof->dkim == NULL)
+		return TRUE;
+	return bs_dkim_start (config->proof->dkim, error);
+}
+
 void
 bs_proof_free (BsProof *proof)
 {

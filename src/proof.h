@@ -19,6 +19,11 @@ typedef struct BsProof BsProof;
 gboolean bs_proof_load (BsConfig *config, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 void bs_proof_free (BsProof *proof);
+/* For --check-config: starts what bs_proof_fill() would start on first
+ * use (libopendkim), so that a library that will not load is reported
+ * now rather than found by the first signed bounce. */
+gboolean bs_proof_check (const BsConfig *config, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 
 /* Fills the dkim_* and batv_* fields of facts, and unwraps the SRS and
  * BATV addresses among facts->owner_headers (see

@@ -301,6 +301,12 @@ def check_dkim(tmp):
     ok('dkim-valid' not in tests_of(out) and rc == 1,
        'DKIM no key file: nothing verified', out)
 
+    p = subprocess.run([BIN, '-c', conf, '--check-config'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ok(p.returncode == 0 and p.stdout.decode().endswith(': ok\n'),
+       'DKIM --check-config loads the key file and libopendkim',
+       p.stdout.decode() + p.stderr.decode())
+
     bad = os.path.join(tmp, 'bad-keys.txt')
     with open(bad, 'w') as f:
         f.write('sel1._domainkey.example.org v=DKIM1; k=rsa; p=AAAA\n'
