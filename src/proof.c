@@ -325,26 +325,33 @@ unquote (const char *text, gsize len, gsize start)
 
 /* Where the header block that holds offset at starts: the copy's first
  * lines may be a long folded field (a DKIM-Signature is five lines) that
- * the inline search steps over to the next field it knows. */
+ * the inline search steps over to the next field it knows.  Lines before
+ * it belong to the block when they carry the same quote prefix ("> ") and
+ * are fields or continuations. */
 static gsize
 back_to_block_start (const char *text, gsize at)
 {
+	const char *first = text + at;
+	gsize q = 0;
 	guint n = 0;
 
+	while (first[q] == ' ' || first[q] == '\t' || first[q] == '>')
+		q++;
 	while (at > 0 && n < 256) {
-		gsize start = at - 1, i;
+		gsize start = at - 1, body, i;
 		gboolean field = FALSE;
 
 		while (start > 0 && text[start - 1] != '\n')
 			start--;
-		if (start + 1 >= at)
-			break;		/* a blank line: the block's start */
-		if (text[start] == ' ' || text[start] == '\t') {
+		body = start + q;
+		if (body + 1 >= at || memcmp (text + start, first, q) != 0)
+			break;		/* a blank line, or another prefix */
+		if (text[body] == ' ' || text[body] == '\t') {
 			field = TRUE;	/* a continuation */
 		} else {
-			for (i = start; i < at - 1 && i < start + 78; i++) {
+			for (i = body; i < at - 1 && i < body + 78; i++) {
 				if (text[i] == ':') {
-					field = i > start;
+					field = i > body;
 					break;
 				}
 				if (text[i] <= ' ' || text[i] > '~')

@@ -249,6 +249,14 @@ def check_dkim(tmp):
              b'\n' + qp), [headers], 1)
     case('qmail inline copy: valid', inline(signed), [('dkim-valid', True,
                                                        'via inline')], 1)
+    # Quoted, with the signature below From (original.c looks for a
+    # quoted copy only a few lines after the marker).
+    sig_end = hdrs.index(b'\nFrom:') + 1
+    moved = (hdrs[sig_end:] + hdrs[:sig_end]) + b'\n' + body
+    quoted = b''.join(b'> ' + line + b'\n' if line else b'>\n'
+                      for line in moved.split(b'\n')[:-1])
+    case('inline copy quoted with "> ": valid', inline(quoted),
+         [('dkim-valid', True, 'via inline')], 1)
     if key2 is not None:
         s2 = lf(sign(ORIGINAL, b'sel2', b'example.org', key2,
                      (b'simple', b'simple')))
