@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batv.h"
 #include "build-config.h"
 #include "classify.h"
 #include "config.h"
@@ -15,7 +16,6 @@
 #include "json-api.h"
 #include "passthrough.h"
 #include "proof.h"
-#include "batv.h"
 #include "report.h"
 #include "rules.h"
 #include "score.h"
