@@ -10,13 +10,18 @@
 #   dsn:    the decoded delivery-status parts of those messages
 #   inline: their decoded text/plain parts (bounce prose, quoted originals)
 #   pattern: each pattern of data/rules, then a NUL and a line of the texts
+#   proof:  whole messages, as classify, and the signed bounces of
+#           tests/data/proof
+#   address: a few BATV and SRS addresses (8 bytes of time first)
+#   dkim-keys: key files in opendkim's test form and in zone-file form
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
 out=$build/fuzz-seeds
 rm -rf "$out"
 mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
-    "$out/pattern" "$out/header-model" "$out/mailbox"
+    "$out/pattern" "$out/header-model" "$out/mailbox" "$out/address" \
+    "$out/dkim-keys" "$out/proof"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -49,6 +54,7 @@ for path in inputs:
     with open(path, 'rb') as f:
         raw = f.read()
     put('classify', raw[:MAX])
+    put('proof', raw[:MAX])
     put('filter', raw[:MAX])
     put('header-model', raw[:8192])
     put('mailbox', raw[:MAX])
@@ -96,7 +102,22 @@ for h in (b"From: a\r\r\nS: s\nX-Backscatter: yes\n\nb\n",
           b" yes\n\r\tyes\nX-Backscatter: y\n\n",
           b"From x\n\tc\nX-Backscatter"):
     put('header-model', h)
+import struct
+day = struct.pack('<q', 20788 * 86400)
+for a in (b'prvs=0795c73435=owner@example.org', b'owner@example.org',
+          b'SRS0=9T+b=JU=example.org=owner@forward.example',
+          b'SRS1=91zE=first.example==AbCd=XY=example.org=owner@forward.example',
+          b'srs0+abcd=ZZ=h=u@x', b'PRVS=30016E5B96=Jane.Doe@Example.NET'):
+    put('address', day + a)
+for k in (b'# keys\ns1._domainkey.example.org v=DKIM1; k=rsa; p=AAAA\n',
+          b's2._domainkey.example.org. IN TXT ( "v=DKIM1; k=rsa; "\n'
+          b'\t"p=BB" "BB" )  ; ----- DKIM key s2 for example.org\n',
+          b's3._domainkey.example.net 3600 TXT "p=C\\"C"\n'):
+    put('dkim-keys', k)
+for path in files(os.path.join(src, 'tests', 'data', 'proof')):
+    with open(path, 'rb') as f:
+        put('proof', f.read())
 for t in ('classify', 'filter', 'dsn', 'inline', 'pattern', 'header-model',
-          'mailbox'):
+          'mailbox', 'address', 'dkim-keys', 'proof'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "keyfile-line.h"
+#include "proof.h"
 #include "rules.h"
 #include "textfile.h"
 
@@ -35,6 +36,12 @@ bs_config_free (BsConfig *config)
 	g_hash_table_unref (config->weights);
 	g_free (config->ledger_path);
 	g_free (config->path);
+	g_free (config->dkim_keys);
+	if (config->batv_key != NULL)
+		memset (config->batv_key, 0, strlen (config->batv_key));
+	g_free (config->batv_key);
+	g_strfreev (config->srs_secrets);
+	bs_proof_free (config->proof);
 	g_free (config);
 }
 
@@ -101,7 +108,8 @@ bad:
 }
 
 static const char *const known_groups[] = {
-	"identity", "scoring", "limits", "weights", "ledger", NULL,
+	"identity", "scoring", "limits", "weights", "ledger", "dkim", "batv",
+	"srs", NULL,
 };
 
 typedef gboolean (*ListAdder) (BsIdentity *, const char *, GError **);
@@ -205,6 +213,172 @@ syntax_error_line (const char *contents, gsize len)
 	return 0;
 }
 
+static gboolean
+get_bool (GKeyFile *kf, const char *contents, const char *path,
+    const char *group, const char *key, gboolean *out, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	gboolean v;
+
+	if (!g_key_file_has_key (kf, group, key, NULL))
+		return TRUE;
+	v = g_key_file_get_boolean (kf, group, key, &local);
+	if (local != NULL) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: %s: not true or false", path,
+		    bs_keyfile_line (contents, group, key), key);
+		return FALSE;
+	}
+	*out = v;
+	return TRUE;
+}
+
+/* A file named in the config: relative to the config file's directory,
+ * so that a config and its key files move together. */
+static char *
+config_relative (const char *config_path, const char *name)
+{
+	g_autofree char *dir = NULL;
+
+	if (g_path_is_absolute (name))
+		return g_strdup (name);
+	dir = g_path_get_dirname (config_path);
+	return g_build_filename (dir, name, NULL);
+}
+
+/* The lines of a secret file that are neither blank nor comments. */
+static char **
+read_secrets (const char *path, GError **error)
+{
+	g_autofree char *contents = NULL;
+	g_auto(GStrv) lines = NULL;
+	GPtrArray *out;
+	gsize len, i;
+
+	contents = bs_textfile_read (path, &len, error);
+	if (contents == NULL)
+		return NULL;
+	lines = g_strsplit (contents, "\n", -1);
+	memset (contents, 0, len);
+	out = g_ptr_array_new ();
+	for (i = 0; lines[i] != NULL; i++) {
+		char *l = g_strstrip (lines[i]);
+
+		if (*l != '\0' && *l != '#')
+			g_ptr_array_add (out, g_strdup (l));
+		memset (lines[i], 0, strlen (lines[i]));
+	}
+	g_ptr_array_add (out, NULL);
+	return (char **) g_ptr_array_free (out, FALSE);
+}
+
+static gboolean
+load_proof (BsConfig *config, GKeyFile *kf, const char *contents,
+    const char *path, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *v = NULL;
+
+	if (!get_bool (kf, contents, path, "dkim", "dns", &config->dkim_dns,
+	    error)
+	    || !get_bool (kf, contents, path, "dkim", "owner-signs-all",
+	    &config->dkim_owner_signs_all, error)
+	    || !get_bool (kf, contents, path, "batv", "owner-signs-all",
+	    &config->batv_owner_signs_all, error)
+	    || !get_bool (kf, contents, path, "srs", "unwrap",
+	    &config->srs_unwrap, error))
+		return FALSE;
+	if (g_key_file_has_key (kf, "dkim", "keys", NULL)) {
+		if (!get_value (kf, contents, path, "dkim", "keys", &v, error))
+			return FALSE;
+		g_free (config->dkim_keys);
+		config->dkim_keys = config_relative (path, g_strstrip (v));
+		g_clear_pointer (&v, g_free);
+	}
+	if (g_key_file_has_key (kf, "batv", "key", NULL)
+	    && g_key_file_has_key (kf, "batv", "key-file", NULL)) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: key and key-file exclude each other", path,
+		    bs_keyfile_line (contents, "batv", "key-file"));
+		return FALSE;
+	}
+	if (g_key_file_has_key (kf, "batv", "key", NULL)) {
+		if (!get_value (kf, contents, path, "batv", "key", &v, error))
+			return FALSE;
+		g_free (config->batv_key);
+		config->batv_key = g_strdup (g_strstrip (v));
+		memset (v, 0, strlen (v));
+		g_clear_pointer (&v, g_free);
+	} else if (g_key_file_has_key (kf, "batv", "key-file", NULL)) {
+		g_autofree char *file = NULL;
+		g_auto(GStrv) lines = NULL;
+
+		if (!get_value (kf, contents, path, "batv", "key-file", &v,
+		    error))
+			return FALSE;
+		file = config_relative (path, g_strstrip (v));
+		lines = read_secrets (file, &local);
+		if (lines == NULL || lines[0] == NULL) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: key-file: %s", path,
+			    bs_keyfile_line (contents, "batv", "key-file"),
+			    local != NULL ? local->message : "no key in it");
+			return FALSE;
+		}
+		g_free (config->batv_key);
+		config->batv_key = g_strdup (lines[0]);
+		g_clear_pointer (&v, g_free);
+	}
+	if (config->batv_key != NULL && *config->batv_key == '\0') {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: the BATV key is empty", path,
+		    bs_keyfile_line (contents, "batv", NULL));
+		return FALSE;
+	}
+	if (g_key_file_has_key (kf, "srs", "secret", NULL)
+	    && g_key_file_has_key (kf, "srs", "secret-file", NULL)) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: secret and secret-file exclude each other", path,
+		    bs_keyfile_line (contents, "srs", "secret-file"));
+		return FALSE;
+	}
+	if (g_key_file_has_key (kf, "srs", "secret", NULL)) {
+		if (!get_value (kf, contents, path, "srs", "secret", &v, error))
+			return FALSE;
+		g_strfreev (config->srs_secrets);
+		config->srs_secrets = g_new0 (char *, 2);
+		config->srs_secrets[0] = g_strdup (g_strstrip (v));
+		memset (v, 0, strlen (v));
+	} else if (g_key_file_has_key (kf, "srs", "secret-file", NULL)) {
+		g_autofree char *file = NULL;
+		char **lines;
+
+		if (!get_value (kf, contents, path, "srs", "secret-file", &v,
+		    error))
+			return FALSE;
+		file = config_relative (path, g_strstrip (v));
+		lines = read_secrets (file, &local);
+		if (lines == NULL || lines[0] == NULL) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: secret-file: %s",
+			    path, bs_keyfile_line (contents, "srs",
+			    "secret-file"), local != NULL ? local->message :
+			    "no secret in it");
+			g_strfreev (lines);
+			return FALSE;
+		}
+		g_strfreev (config->srs_secrets);
+		config->srs_secrets = lines;
+	}
+	if (config->srs_secrets != NULL && *config->srs_secrets[0] == '\0') {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: the SRS secret is empty", path,
+		    bs_keyfile_line (contents, "srs", NULL));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 bs_config_load_file (BsConfig *config, const char *path, GError **error)
 {
@@ -212,6 +386,12 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	static const char *const scoring_keys[] = { "threshold", NULL };
 	static const char *const limits_keys[] = { "max-size", NULL };
 	static const char *const ledger_keys[] = { "path", NULL };
+	static const char *const dkim_keys[] = { "keys", "dns",
+	    "owner-signs-all", NULL };
+	static const char *const batv_keys[] = { "key", "key-file",
+	    "owner-signs-all", NULL };
+	static const char *const srs_keys[] = { "secret", "secret-file",
+	    "unwrap", NULL };
 	g_autoptr(GKeyFile) kf = g_key_file_new ();
 	g_autoptr(GError) local = NULL;
 	g_autofree char *contents = NULL;
@@ -254,7 +434,11 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	if (!check_keys (kf, contents, path, "identity", identity_keys, error)
 	    || !check_keys (kf, contents, path, "scoring", scoring_keys, error)
 	    || !check_keys (kf, contents, path, "limits", limits_keys, error)
-	    || !check_keys (kf, contents, path, "ledger", ledger_keys, error))
+	    || !check_keys (kf, contents, path, "ledger", ledger_keys, error)
+	    || !check_keys (kf, contents, path, "dkim", dkim_keys, error)
+	    || !check_keys (kf, contents, path, "batv", batv_keys, error)
+	    || !check_keys (kf, contents, path, "srs", srs_keys, error)
+	    || !load_proof (config, kf, contents, path, error))
 		return FALSE;
 	if (!load_list (config, kf, contents, path, "address",
 	    bs_identity_add_address, error)

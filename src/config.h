@@ -27,6 +27,18 @@ typedef struct {
 	GHashTable *weights;		/* test name -> double *, overrides */
 	char *ledger_path;		/* [ledger] path=, or NULL: the default */
 	char *path;			/* config file read, or NULL */
+
+	/* Proof by signature (proof.c); nothing runs unless a key is set. */
+	char *dkim_keys;		/* [dkim] keys=, --dkim-keys: key file */
+	gboolean dkim_dns;		/* [dkim] dns=: keys from DNS too */
+	gboolean dkim_owner_signs_all;	/* a failing owner signature counts */
+	char *batv_key;			/* [batv] key=, or key-file='s first line */
+	gboolean batv_owner_signs_all;	/* a missing or bad tag counts */
+	char **srs_secrets;		/* [srs] secret=, secret-file= lines;
+					 * the first is the one postsrsd signs
+					 * with, all are tried */
+	gboolean srs_unwrap;		/* [srs] unwrap=, or a secret is set */
+	struct BsProof *proof;		/* bs_proof_load(), or NULL */
 } BsConfig;
 
 BsConfig *bs_config_new (void);

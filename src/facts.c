@@ -34,6 +34,8 @@ bs_facts_free (BsFacts *f)
 	g_ptr_array_unref (f->hops);
 	g_free (f->original_to_address);
 	g_free (f->ledger_detail);
+	g_free (f->dkim_detail);
+	g_free (f->batv_detail);
 	g_free (f);
 }
 

@@ -49,6 +49,19 @@ typedef struct {
 	gboolean ledger_sent;	/* the original's Message-ID was sent */
 	gboolean ledger_unsent;	/* it was not, and the ledger covers its Date */
 	char *ledger_detail;	/* what the ledger says, for people */
+
+	/* Proof by signature (proof.c), filled in before scoring; all FALSE
+	 * when no key is configured. */
+	gboolean dkim_valid;	/* an owner-domain signature of the returned
+				 * original verifies, over its headers at
+				 * least */
+	gboolean dkim_invalid;	/* one fails, and the owner signs all mail */
+	char *dkim_detail;	/* which signature, and whether the body
+				 * hash matched */
+	gboolean batv_valid;	/* the envelope recipient's prvs tag holds */
+	gboolean batv_invalid;	/* it is missing or false, and the owner
+				 * signs all mail */
+	char *batv_detail;
 } BsFacts;
 
 BsFacts *bs_facts_new (void);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batv.h"
 #include "build-config.h"
 #include "classify.h"
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "ledger.h"
 #include "mailbox.h"
 #include "passthrough.h"
+#include "proof.h"
 #include "report.h"
 #include "rules.h"
 #include "score.h"
@@ -55,6 +57,8 @@ static gboolean opt_learn_sent;
 static char *opt_ledger;
 static gboolean opt_no_ledger;
 static char *opt_ledger_expire;
+static char *opt_dkim_keys;
+static char *opt_batv_sign;
 static char **opt_files;
 
 static const GOptionEntry entries[] = {
@@ -80,6 +84,12 @@ static const GOptionEntry entries[] = {
 	  "BYTES" },
 	{ "rules-dir", 'R', 0, G_OPTION_ARG_FILENAME, &opt_rules_dir,
 	  "Directory of rule files", "DIR" },
+	{ "dkim-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_dkim_keys,
+	  "DKIM keys of the owner's domains (SELECTOR._domainkey.DOMAIN "
+	  "RECORD lines)", "FILE" },
+	{ "batv-sign", 0, 0, G_OPTION_ARG_STRING, &opt_batv_sign,
+	  "Print ADDRESS with a BATV tag made with the [batv] key, and exit",
+	  "ADDRESS" },
 	{ "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
 	  "Load the config and every rule file, then exit", NULL },
 	{ "learn-sent", 0, 0, G_OPTION_ARG_NONE, &opt_learn_sent,
@@ -351,6 +361,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 		return;
 	}
 	facts = bs_classify (input->message, run->rules);
+	bs_proof_fill (facts, input->message, run->config, run->rules);
 	identity = consult_ledger (run, facts);
 	score = bs_score_compute (facts, identity, run->rules,
 	    run->config->threshold);
@@ -677,6 +688,15 @@ load_settings (Run *run, guint n_files)
 		g_clear_pointer (&run->ledger_path, g_free);
 	if (opt_learn_sent || opt_ledger_expire != NULL)
 		return 0;	/* learning needs no rules */
+	if (opt_dkim_keys != NULL) {
+		g_free (run->config->dkim_keys);
+		run->config->dkim_keys = g_strdup (opt_dkim_keys);
+	}
+	if (!bs_proof_load (run->config, &error)
+	    || (opt_check_config && !bs_proof_check (run->config, &error))) {
+		complain ("%s", error->message);
+		return EXIT_CONFIG;
+	}
 
 	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* JIT pays for itself only over many messages. */
@@ -792,6 +812,26 @@ main (int argc, char **argv)
 	status = load_settings (&run, n_files);
 	if (status == 0 && (opt_learn_sent || opt_ledger_expire != NULL)) {
 		status = learn_sent (&run, n_files);
+	} else if (status == 0 && opt_batv_sign != NULL) {
+		g_autofree char *signed_address = NULL;
+
+		if (run.config->batv_key == NULL) {
+			complain ("--batv-sign: no [batv] key or key-file in "
+			    "the config");
+			status = EXIT_CONFIG;
+		} else {
+			signed_address = bs_batv_sign (opt_batv_sign,
+			    run.config->batv_key, 0, g_get_real_time () /
+			    G_USEC_PER_SEC);
+			if (signed_address == NULL) {
+				complain ("--batv-sign: \"%s\" is not "
+				    "local@domain without a tag (see --help)",
+				    opt_batv_sign);
+				status = EXIT_USAGE;
+			} else {
+				printf ("%s\n", signed_address);
+			}
+		}
 	} else if (status == 0 && opt_check_config) {
 		printf ("backscatter-check: config %s, rules %u tests, %u "
 		    "pattern sets: ok\n", run.config->path != NULL ?

@@ -29,10 +29,20 @@ static const struct {
 	  G_STRUCT_OFFSET (BsFacts, ledger_detail) },
 	{ "ledger-unsent", G_STRUCT_OFFSET (BsFacts, ledger_unsent),
 	  G_STRUCT_OFFSET (BsFacts, ledger_detail) },
+	/* Proof by signature (issue 15), from facts proof.c fills. */
+	{ "dkim-valid", G_STRUCT_OFFSET (BsFacts, dkim_valid),
+	  G_STRUCT_OFFSET (BsFacts, dkim_detail) },
+	{ "dkim-invalid", G_STRUCT_OFFSET (BsFacts, dkim_invalid),
+	  G_STRUCT_OFFSET (BsFacts, dkim_detail) },
+	{ "batv-valid", G_STRUCT_OFFSET (BsFacts, batv_valid),
+	  G_STRUCT_OFFSET (BsFacts, batv_detail) },
+	{ "batv-invalid", G_STRUCT_OFFSET (BsFacts, batv_invalid),
+	  G_STRUCT_OFFSET (BsFacts, batv_detail) },
 };
 
 static const char *const code_tests[] = {
 	"ledger-sent", "ledger-unsent",
+	"dkim-valid", "dkim-invalid", "batv-valid", "batv-invalid",
 	"relay-top-hop", "relay-not-top-hop", "relay-unverifiable",
 	"msgid-foreign-domain", "from-not-owner",
 	"report-not-to-owner",

@@ -303,6 +303,72 @@ test_rules_dir (void)
 	g_assert_null (none);
 }
 
+/* [dkim], [batv], [srs] (issue 15): files relative to the config's own
+ * directory, one of key and key-file, and each wrong value on its line. */
+static void
+test_proof_keys (void)
+{
+	static const char *const bad[] = {
+		"[dkim]\nowner-signs-all=maybe\n",
+		"[dkim]\nselector=s1\n",
+		"[batv]\nkey=a\nkey-file=b\n",
+		"[batv]\nkey=\n",
+		"[batv]\nkey-file=/nonexistent/batv.key\n",
+		"[srs]\nsecret=a\nsecret-file=b\n",
+		"[srs]\nsecret=\n",
+		"[srs]\nunwrap=yes please\n",
+		NULL,
+	};
+	g_autoptr(BsConfig) config = bs_config_new ();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp ("test-config-XXXXXX", &error);
+	g_autofree char *conf = NULL;
+	g_autofree char *secrets = NULL;
+	g_autofree char *keys = NULL;
+	guint i;
+
+	g_assert_no_error (error);
+	conf = g_build_filename (dir, "config", NULL);
+	secrets = g_build_filename (dir, "srs.secret", NULL);
+	keys = g_build_filename (dir, "dkim-keys", NULL);
+	g_file_set_contents (conf,
+	    "[dkim]\nkeys=dkim-keys\ndns=true\nowner-signs-all=true\n"
+	    "[batv]\nkey= the key \nowner-signs-all=true\n"
+	    "[srs]\nsecret-file=srs.secret\n", -1, &error);
+	g_assert_no_error (error);
+	g_file_set_contents (secrets, "# postsrsd\nnew\n\n old \n", -1,
+	    &error);
+	g_assert_no_error (error);
+	g_assert_true (bs_config_load_file (config, conf, &error));
+	g_assert_no_error (error);
+	g_assert_cmpstr (config->dkim_keys, ==, keys);
+	g_assert_true (config->dkim_dns);
+	g_assert_true (config->dkim_owner_signs_all);
+	g_assert_cmpstr (config->batv_key, ==, "the key");
+	g_assert_true (config->batv_owner_signs_all);
+	g_assert_nonnull (config->srs_secrets);
+	g_assert_cmpstr (config->srs_secrets[0], ==, "new");
+	g_assert_cmpstr (config->srs_secrets[1], ==, "old");
+	g_assert_null (config->srs_secrets[2]);
+	g_assert_false (config->srs_unwrap);
+	g_assert_null (config->proof);
+	g_unlink (secrets);
+	g_unlink (conf);
+	g_rmdir (dir);
+
+	for (i = 0; bad[i] != NULL; i++) {
+		g_autoptr(BsConfig) c = bs_config_new ();
+		g_autoptr(GError) e = NULL;
+		g_autofree char *path = write_tmp (bad[i]);
+		g_autofree char *where = g_strdup_printf ("%s:", path);
+
+		g_assert_false (bs_config_load_file (c, path, &e));
+		g_assert_nonnull (e);
+		g_assert_true (g_str_has_prefix (e->message, where));
+		g_unlink (path);
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -320,5 +386,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/parse-size", test_parse_size);
 	g_test_add_func ("/config/parse-number", test_parse_number);
 	g_test_add_func ("/config/rules-dir", test_rules_dir);
+	g_test_add_func ("/config/proof-keys", test_proof_keys);
 	return g_test_run ();
 }
