@@ -14,6 +14,7 @@
 # the child's peak RSS (getrusage RUSAGE_CHILDREN) stays within N KiB.
 import json
 import resource
+import re
 import subprocess
 import sys
 import time
@@ -22,12 +23,29 @@ CHUNK = 1 << 20
 
 
 def first_eol(head):
-    n, r = head.find(b"\n"), head.find(b"\r")
-    if n < 0 and r < 0:
-        return b"\n", -1
-    if r < 0 or 0 <= n < r:
-        return b"\n", n
-    return (b"\r\n", r) if head[r + 1:r + 2] == b"\n" else (b"\r", r)
+    """Our field's line ending (issue 10: readers split at LF only):
+    CRLF when the first LF has a CR before it, else LF."""
+    n = head.find(b"\n")
+    return (b"\r\n", n) if n > 0 and head[n - 1:n] == b"\r" else (b"\n", n)
+
+
+def top_of(head):
+    """Where our field goes (src/passthrough.c): after a From line, else
+    after leading LFs, then after lines that would continue the line
+    before them."""
+    pos = 0
+    n = head.find(b"\n")
+    if head.startswith(b"From ") and n >= 0:
+        pos = n + 1
+    else:
+        while head[pos:pos + 1] == b"\n":
+            pos += 1
+    while re.match(rb"\r*[ \t\v\f]", head[pos:pos + 1024]):
+        n = head.find(b"\n", pos)
+        if n < 0:
+            return len(head)
+        pos = n + 1
+    return pos
 
 
 def main():
@@ -62,8 +80,7 @@ def main():
             if mode == "filter":
                 # The output until our field has ended.
                 eol, pos = first_eol(head)
-                top = pos + len(eol) if head.startswith(b"From ") \
-                    and pos >= 0 else 0
+                top = top_of(head)
                 while True:
                     chunk = p.stdout.read(CHUNK)
                     out_head += chunk
