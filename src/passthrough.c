@@ -276,7 +276,7 @@ flush_out (Scan *s, GError **error)
 	return write_all (s->out_fd, s->buf, n, error);
 }
 
-/* Output that is not input (our field). */
+/* Appends to the output, through the buffer unless it is a long run. */
 static gboolean
 put (Scan *s, const guint8 *p, gsize n, GError **error)
 {
