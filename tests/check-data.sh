@@ -36,11 +36,14 @@ check 0 "samples/backscatter.eml is backscatter for its owner too" \
 ledger=$(mktemp -d "${TMPDIR:-/tmp}/bs-data.XXXXXX")/sent.sqlite
 check 0 "samples/sent/ is learned" \
 	"$BS_BIN" --learn-sent --ledger "$ledger" "$data/samples/sent"
+# "Alone": the proof tier decides, and the tiers below do not count.
 check 0 "samples/backscatter.eml is backscatter by the ledger alone" \
-	"$BS_BIN" --no-config --ledger "$ledger" --threshold 500 \
-	"$data/samples/backscatter.eml"
-check 1 "samples/legit-bounce.eml is legitimate by the ledger alone" \
-	"$BS_BIN" --no-config --ledger "$ledger" --threshold -500 \
-	"$data/samples/legit-bounce.eml"
+	sh -c '"$1" --no-config --ledger "$2" --json "$3" |
+	    grep -q "\"verdict\":\"backscatter\".*\"decided_by\":\"proof\""' \
+	sh "$BS_BIN" "$ledger" "$data/samples/backscatter.eml"
+check 0 "samples/legit-bounce.eml is legitimate by the ledger alone" \
+	sh -c '"$1" --no-config --ledger "$2" --json "$3" |
+	    grep -q "\"verdict\":\"legitimate\".*\"decided_by\":\"proof\""' \
+	sh "$BS_BIN" "$ledger" "$data/samples/legit-bounce.eml"
 rm -rf "${ledger%/sent.sqlite}"
 exit $fail
