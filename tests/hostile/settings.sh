@@ -25,7 +25,7 @@ report() {	# status description diagnostic
 		echo "not ok $n - $2"
 		fail=1
 	fi
-	[ -n "$3" ] && echo "# $3" | head -n 3
+	[ -n "$3" ] && printf '%s\n' "$3" | head -n 3 | sed 's/^/# /'
 	return 0
 }
 
