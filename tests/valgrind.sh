@@ -18,4 +18,4 @@ case $build in
 esac
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind not found" >&2; exit 77; }
 exec meson test -C "$build" --suite unit --suite golden --print-errorlogs \
-    --timeout-multiplier 10 --wrapper "$src/tests/valgrind-wrap.sh"
+    --timeout-multiplier 40 --wrapper "$src/tests/valgrind-wrap.sh"
