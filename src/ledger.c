@@ -147,6 +147,9 @@ struct BsLedger {
 	sqlite3 *db;
 	char *path;
 	gboolean writable;
+	/* Read-only, and no table yet: a first learner is creating it (its
+	 * schema commits in one transaction), so it knows nothing. */
+	gboolean empty;
 	gboolean in_transaction;
 	gint64 now;			/* learned= of this transaction */
 	gint64 added;			/* new messages in it */
@@ -432,6 +435,17 @@ check_version (BsLedger *l, GError **error)
 		    BS_LEDGER_SCHEMA_VERSION);
 		return FALSE;
 	}
+	if (version == 0 && !l->writable) {
+		gint64 tables = -1;
+
+		if (!query_int (l, "SELECT count(*) FROM sqlite_master",
+		    &tables, error))
+			return FALSE;
+		if (tables == 0) {
+			l->empty = TRUE;
+			return TRUE;
+		}
+	}
 	if (version < BS_LEDGER_SCHEMA_VERSION) {
 		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_SCHEMA,
 		    "%s: %s (schema %" G_GINT64_FORMAT "); --learn-sent "
@@ -502,6 +516,8 @@ bs_ledger_open_read (const char *path, GError **error)
 		if (!open_immutable (l, error) || !check_version (l, error))
 			return NULL;
 	}
+	if (l->empty)
+		return g_steal_pointer (&l);
 	if (!prepare (l, &l->find, "SELECT date FROM sent WHERE "
 	    "message_id = ?1", error)
 	    || !prepare (l, &l->stats, "SELECT key, value FROM meta", error)
@@ -692,6 +708,8 @@ bs_ledger_lookup (BsLedger *l, const char *message_id, gint64 date,
 	gboolean row;
 
 	memset (out, 0, sizeof *out);
+	if (l->empty)
+		return TRUE;
 	g_return_val_if_fail (l->find != NULL, FALSE);
 	if (id != NULL) {
 		sq.bind_text (l->find, 1, id, -1, SQLITE_STATIC);
@@ -732,6 +750,8 @@ bs_ledger_addresses (BsLedger *l, guint max, GError **error)
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
 	gboolean row = TRUE;
 
+	if (l->empty)
+		return g_steal_pointer (&out);
 	if (l->addresses == NULL && !prepare (l, &l->addresses, "SELECT value "
 	    "FROM owner WHERE kind = 'from' ORDER BY count DESC, value LIMIT "
 	    "?1", error))
