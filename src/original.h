@@ -1,7 +1,14 @@
 /* original.h: the message a report is about, found and summarised. */
 #pragma once
 
-#include "gmime-compat.h"
+#include <glib.h>
+
+/* GMime's types by name only, so that the plain records here (read by
+ * score.c) bring no GMime header with them; callers of the functions that
+ * take them include gmime-compat.h. */
+typedef struct _GMimeMessage GMimeMessage;
+typedef struct _InternetAddressList InternetAddressList;
+
 #include "rules.h"
 
 typedef struct {

@@ -9,6 +9,12 @@
 
 #include "score.h"
 
+/* Scoring reads plain facts only (doc/DESIGN.md): no GMime header, not
+ * even through another. */
+#ifdef __GMIME_H__
+#error "score.c must not include GMime"
+#endif
+
 /* The original is "old" when written this long before the bounce: MTAs
  * give up after about five days, and spam is often sent with old Dates. */
 #define BS_ORIGINAL_MAX_AGE (7 * 24 * 3600)
