@@ -6,9 +6,6 @@
 #include "gmime-compat.h"
 #include "rules.h"
 
-/* How much of the notification text the recognisers read. */
-#define BS_NOTIFICATION_MAX (64 * 1024)
-
 /* Returns: (transfer full) the facts of message; kind is BS_KIND_NONE for
  * anything that is not a report about another message. */
 BsFacts *bs_classify (GMimeMessage *message, const BsRules *rules);

@@ -1,7 +1,12 @@
 /* dsn.h: RFC 3464 / RFC 6533 delivery status notifications. */
 #pragma once
 
-#include "gmime-compat.h"
+#include <glib.h>
+
+/* GMime's types by name only, so that the plain records here (read by
+ * score.c) bring no GMime header with them; callers of the functions that
+ * take them include gmime-compat.h. */
+typedef struct _GMimeMessage GMimeMessage;
 
 typedef struct {
 	char *recipient;		/* bare address (Final-Recipient) */

@@ -34,6 +34,7 @@ bs_original_free (BsOriginal *o)
 	if (o == NULL)
 		return;
 	g_free (o->message_id);
+	g_free (o->msgid_domain);
 	g_free (o->from);
 	g_free (o->from_address);
 	g_free (o->from_name);
@@ -217,6 +218,7 @@ bs_original_fill (BsOriginal *o, GMimeMessage *message)
 	}
 	v = g_mime_object_get_header (GMIME_OBJECT (message), "Message-ID");
 	o->message_id = unfold_value (v);
+	o->msgid_domain = bs_original_msgid_domain (o->message_id);
 	v = g_mime_object_get_header (GMIME_OBJECT (message), "From");
 	o->from = unfold_value (v);
 	/* GMime parsed From and Sender already. */
@@ -560,4 +562,21 @@ bs_original_find (GMimeMessage *report, const BsRules *rules)
 			o->unparsable = FALSE;
 	}
 	return o;
+}
+
+char *
+bs_original_msgid_domain (const char *message_id)
+{
+	g_autofree char *id = NULL;
+	const char *at;
+
+	if (message_id == NULL)
+		return NULL;
+	id = g_mime_utils_decode_message_id (message_id);
+	/* The domain of the addr-spec GMime parsed: after its last '@' (a
+	 * quoted local part may hold one). */
+	at = id != NULL ? strrchr (id, '@') : NULL;
+	if (at == NULL || at[1] == '\0')
+		return NULL;
+	return g_ascii_strdown (at + 1, -1);
 }

@@ -1,7 +1,14 @@
 /* original.h: the message a report is about, found and summarised. */
 #pragma once
 
-#include "gmime-compat.h"
+#include <glib.h>
+
+/* GMime's types by name only, so that the plain records here (read by
+ * score.c) bring no GMime header with them; callers of the functions that
+ * take them include gmime-compat.h. */
+typedef struct _GMimeMessage GMimeMessage;
+typedef struct _InternetAddressList InternetAddressList;
+
 #include "rules.h"
 
 typedef struct {
@@ -12,7 +19,9 @@ typedef struct {
 				 * Date named in prose), or NULL */
 	gboolean headers_only;	/* no body came back */
 	gboolean unparsable;	/* a part was there but held no message */
-	char *message_id;
+	char *message_id;	/* as written, unfolded */
+	char *msgid_domain;	/* the domain of Message-ID as GMime parses it,
+				 * lowercase (bs_original_msgid_domain), or NULL */
 	char *from;		/* as written, decoded */
 	char *from_address;	/* bare address of From */
 	char *from_name;	/* display name of From, or NULL */
@@ -51,6 +60,11 @@ gssize bs_original_find_inline (const char *text, gsize len,
 /* Fills original from a parsed message (an attached original or the parse
  * of its inline or header-only copy). */
 void bs_original_fill (BsOriginal *original, GMimeMessage *message);
+
+/* Returns: (transfer full) (nullable) the domain of a Message-ID field
+ * (g_mime_utils_decode_message_id: no brackets, comments or folding),
+ * lowercase; NULL when it has none. */
+char *bs_original_msgid_domain (const char *message_id);
 
 /* Returns: (transfer full) (nullable) the bare address in a header value. */
 char *bs_address_from_header (const char *value, char **name);

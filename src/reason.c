@@ -1,6 +1,7 @@
 /* reason.c: map status codes and diagnostics to bounce reason classes. */
 #include <string.h>
 
+#include "bounce-text.h"
 #include "reason.h"
 
 /* RFC 3463 subject.detail codes that say one thing only. */
@@ -53,4 +54,39 @@ bs_reason_classify (const BsRules *rules, const char *status,
 		}
 	}
 	return "unknown";
+}
+
+void
+bs_reason_fill (BsFacts *f, const BsRules *rules, const char *prose)
+{
+	const BsRecipient *last = NULL;	/* the last one classified */
+	guint i;
+
+	for (i = 0; i < f->dsn->recipients->len; i++) {
+		BsRecipient *r = f->dsn->recipients->pdata[i];
+
+		/* Recipients of one report mostly share their status and
+		 * diagnostic: classify each pair once in a row. */
+		if (r->reason == NULL) {
+			if (last != NULL
+			    && g_strcmp0 (r->status, last->status) == 0
+			    && g_strcmp0 (r->diagnostic, last->diagnostic) == 0)
+				r->reason = g_strdup (last->reason);
+			else
+				r->reason = g_strdup (bs_reason_classify (
+				    rules, r->status, r->diagnostic));
+			last = r;
+		}
+		if (f->reason == NULL && (r->action == NULL
+		    || strcmp (r->action, "failed") == 0
+		    || strcmp (r->action, "delayed") == 0))
+			f->reason = g_strdup (r->reason);
+	}
+	if ((f->reason == NULL || strcmp (f->reason, "unknown") == 0)
+	    && prose != NULL) {
+		g_autofree char *status = bs_bounce_text_status (prose);
+
+		g_free (f->reason);
+		f->reason = g_strdup (bs_reason_classify (rules, status, prose));
+	}
 }

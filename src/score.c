@@ -9,6 +9,12 @@
 
 #include "score.h"
 
+/* Scoring reads plain facts only (doc/DESIGN.md): no GMime header, not
+ * even through another. */
+#ifdef __GMIME_H__
+#error "score.c must not include GMime"
+#endif
+
 /* The original is "old" when written this long before the bounce: MTAs
  * give up after about five days, and spam is often sent with old Dates. */
 #define BS_ORIGINAL_MAX_AGE (7 * 24 * 3600)
@@ -135,24 +141,6 @@ fire (Scorer *s, const char *name, const char *fmt, ...)
 }
 
 /* --- helpers ------------------------------------------------------------ */
-
-char *
-bs_score_msgid_domain (const char *message_id)
-{
-	const char *at, *end;
-
-	if (message_id == NULL)
-		return NULL;
-	at = strrchr (message_id, '@');
-	if (at == NULL)
-		return NULL;
-	end = strchr (at, '>');
-	if (end == NULL)
-		end = at + strlen (at);
-	if (end - at <= 1)
-		return NULL;
-	return g_ascii_strdown (at + 1, (gssize) (end - at - 1));
-}
 
 /* The organisational domain: the registrable one of the Public Suffix
  * List, so that Message-ID and From of one provider (mail.gmx.de, gmx.de)
@@ -341,7 +329,7 @@ test_identity (Scorer *s, const BsFacts *f, const BsIdentity *id,
     const BsHop *top)
 {
 	const BsOriginal *o = f->original;
-	g_autofree char *msgid_domain = bs_score_msgid_domain (o->message_id);
+	const char *msgid_domain = o->msgid_domain;
 	guint i;
 
 	if (bs_identity_has_relays (id) && o->found && top != NULL) {
@@ -453,7 +441,7 @@ test_top_hop (Scorer *s, const BsHop *top)
 static void
 test_message_id (Scorer *s, const BsOriginal *o)
 {
-	g_autofree char *domain = NULL;
+	const char *domain = o->msgid_domain;
 	g_autofree char *org = NULL;
 	g_autofree char *from_org = NULL;
 	const char *id = o->message_id;
@@ -464,7 +452,6 @@ test_message_id (Scorer *s, const BsOriginal *o)
 		fire (s, "msgid-missing", "the original has no Message-ID");
 		return;
 	}
-	domain = bs_score_msgid_domain (id);
 	if (id[0] != '<' || domain == NULL || strchr (domain, '.') == NULL
 	    || strchr (id, ' ') != NULL) {
 		fire (s, "msgid-malformed", "Message-ID %s", id);
@@ -665,7 +652,7 @@ target_text (const BsFacts *f, const BsHop *top, const char *target)
 		    "", "\n", o->body_text != NULL ? o->body_text : "", NULL) :
 		    NULL;
 	if (strcmp (target, "original-msgid-domain") == 0)
-		return bs_score_msgid_domain (o->message_id);
+		return g_strdup (o->msgid_domain);
 	if (strcmp (target, "original-from") == 0)
 		return g_strdup (o->from);
 	if (strcmp (target, "original-mailer") == 0)

@@ -60,4 +60,3 @@ const char *const *bs_score_code_tests (void);
 /* Helpers the tests are built of, exposed for unit tests. */
 gboolean bs_score_local_part_is_random (const char *address);
 char *bs_score_org_domain (const char *domain);
-char *bs_score_msgid_domain (const char *message_id);

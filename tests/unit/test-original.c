@@ -73,6 +73,7 @@ test_message_rfc822 (void)
 	g_assert_false (o->headers_only);
 	g_assert_false (o->unparsable);
 	g_assert_cmpstr (o->message_id, ==, "<123@example.org>");
+	g_assert_cmpstr (o->msgid_domain, ==, "example.org");
 	g_assert_cmpstr (o->from, ==, "Kim <kim@example.org>");
 	g_assert_cmpstr (o->from_address, ==, "kim@example.org");
 	g_assert_cmpstr (o->from_name, ==, "Kim");
@@ -366,6 +367,38 @@ test_address_from_header (void)
 	g_assert_null (none);
 }
 
+/* The domain of the addr-spec GMime parses out of the field, lowercase. */
+static void
+test_msgid_domain (void)
+{
+	static const struct {
+		const char *id;
+		const char *domain;
+	} cases[] = {
+		{ "<abc.123@Mail.Example.ORG>", "mail.example.org" },
+		{ "<abc@example.org> (comment)", "example.org" },
+		{ "(comment) <abc@example.org>", "example.org" },
+		{ "abc@example.org", "example.org" },
+		{ "<abc@example.org\r\n >", "example.org" },
+		{ "<\"a@b\"@c.example>", "c.example" },
+		/* GMime takes the addr-spec a@b; the rest is junk */
+		{ "<a@b@c.example>", "b" },
+		{ "<abc@1.example> <def@2.example>", "1.example" },
+		{ "<abc@>", NULL },
+		{ "<no-at-sign>", NULL },
+		{ "", NULL },
+	};
+	gsize i;
+
+	for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autofree char *d = bs_original_msgid_domain (cases[i].id);
+
+		g_test_message ("Message-ID %s", cases[i].id);
+		g_assert_cmpstr (d, ==, cases[i].domain);
+	}
+	g_assert_null (bs_original_msgid_domain (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -388,6 +421,7 @@ main (int argc, char **argv)
 	    test_find_inline_offsets);
 	g_test_add_func ("/original/address-from-header",
 	    test_address_from_header);
+	g_test_add_func ("/original/msgid-domain", test_msgid_domain);
 	ret = g_test_run ();
 	bs_rules_free (rules);
 	g_mime_shutdown ();
