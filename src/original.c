@@ -365,18 +365,16 @@ bs_original_find_inline (const char *text, gsize len, const BsRules *rules,
 	return -1;
 }
 
-/* Copies the quoted original out of text, taking off the quote prefix
- * ("> " or indentation) that its first line carries. */
-static GString *
-unquote (const char *text, gsize len, gsize start)
+GString *
+bs_original_unquote (const char *text, gsize len, gsize start, gsize max)
 {
-	GString *out = g_string_sized_new (MIN (len - start, BS_INLINE_MAX));
+	GString *out = g_string_sized_new (MIN (len - start, max));
 	gsize prefix = 0, pos = start;
 
 	while (start + prefix < len && (text[start + prefix] == ' '
 	    || text[start + prefix] == '\t' || text[start + prefix] == '>'))
 		prefix++;
-	while (pos < len && out->len < BS_INLINE_MAX) {
+	while (pos < len && out->len < max) {
 		gsize e = line_end (text, len, pos);
 		gsize skip = 0;
 
@@ -544,8 +542,8 @@ bs_original_find (GMimeMessage *report, const BsRules *rules)
 			at = bs_original_find_inline (t, strlen (t), rules,
 			    FALSE);
 		if (at >= 0) {
-			g_autoptr(GString) copy = unquote (t, strlen (t),
-			    (gsize) at);
+			g_autoptr(GString) copy = bs_original_unquote (t, strlen (t),
+			    (gsize) at, BS_INLINE_MAX);
 
 			if (parse_into (o, copy->str, copy->len)) {
 				o->via = "inline";

@@ -57,6 +57,13 @@ BsOriginal *bs_original_find (GMimeMessage *report, const BsRules *rules);
 gssize bs_original_find_inline (const char *text, gsize len,
     const BsRules *rules, gboolean need_marker);
 
+/* Copies the quoted copy that starts at start out of text, at most max
+ * bytes, with the quote prefix ("> ", indentation) of its first line taken
+ * off every line.  proof.c cuts a copy's bytes out the same way.
+ * Returns: (transfer full) */
+GString *bs_original_unquote (const char *text, gsize len, gsize start,
+    gsize max);
+
 /* Fills original from a parsed message (an attached original or the parse
  * of its inline or header-only copy). */
 void bs_original_fill (BsOriginal *original, GMimeMessage *message);

@@ -296,33 +296,6 @@ locate_part (GMimeObject *part, gpointer user_data)
 	return TRUE;
 }
 
-/* Takes off the quote prefix ("> ", indentation) of the copy's first
- * line from every line, as original.c reads an inline copy. */
-static GString *
-unquote (const char *text, gsize len, gsize start)
-{
-	GString *out = g_string_sized_new (MIN (len - start, BS_PROOF_MAX_COPY));
-	gsize prefix = 0, pos = start;
-
-	while (start + prefix < len && (text[start + prefix] == ' '
-	    || text[start + prefix] == '\t' || text[start + prefix] == '>'))
-		prefix++;
-	while (pos < len && out->len < BS_PROOF_MAX_COPY) {
-		const char *nl = memchr (text + pos, '\n', len - pos);
-		gsize e = nl != NULL ? (gsize) (nl - text) : len;
-		gsize skip = 0;
-
-		while (skip < prefix && pos + skip < e
-		    && (text[pos + skip] == ' ' || text[pos + skip] == '\t'
-		    || text[pos + skip] == '>'))
-			skip++;
-		g_string_append_len (out, text + pos + skip, e - pos - skip);
-		g_string_append_c (out, '\n');
-		pos = e + 1;
-	}
-	return out;
-}
-
 /* Where the header block that holds offset at starts: the copy's first
  * lines may be a long folded field (a DKIM-Signature is five lines) that
  * the inline search steps over to the next field it knows.  Lines before
@@ -429,8 +402,9 @@ original_bytes (GMimeMessage *report, const BsOriginal *o,
 			at = bs_original_find_inline (t, strlen (t), rules,
 			    FALSE);
 		if (at >= 0)
-			return unquote (t, strlen (t), back_to_block_start (t,
-			    (gsize) at));
+			return bs_original_unquote (t, strlen (t),
+			    back_to_block_start (t, (gsize) at),
+			    BS_PROOF_MAX_COPY);
 	}
 	return NULL;
 }
