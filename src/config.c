@@ -272,11 +272,69 @@ read_secrets (const char *path, GError **error)
 	return (char **) g_ptr_array_free (out, FALSE);
 }
 
+/* A secret given as key=, or as key-file= (one a line, relative to the
+ * config), never both: [batv] key and [srs] secret.  *out is NULL when
+ * neither is there, else at least one non-empty secret. */
+static gboolean
+load_secrets (GKeyFile *kf, const char *contents, const char *path,
+    const char *group, const char *key, const char *file_key,
+    const char *what, char ***out, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *v = NULL;
+	char **lines = NULL;
+
+	*out = NULL;
+	if (g_key_file_has_key (kf, group, key, NULL)
+	    && g_key_file_has_key (kf, group, file_key, NULL)) {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: %s and %s exclude each other", path,
+		    bs_keyfile_line (contents, group, file_key), key, file_key);
+		return FALSE;
+	}
+	if (g_key_file_has_key (kf, group, key, NULL)) {
+		if (!get_value (kf, contents, path, group, key, &v, error))
+			return FALSE;
+		lines = g_new0 (char *, 2);
+		lines[0] = g_strdup (g_strstrip (v));
+		memset (v, 0, strlen (v));
+	} else if (g_key_file_has_key (kf, group, file_key, NULL)) {
+		g_autofree char *file = NULL;
+
+		if (!get_value (kf, contents, path, group, file_key, &v,
+		    error))
+			return FALSE;
+		file = config_relative (path, g_strstrip (v));
+		lines = read_secrets (file, &local);
+		if (lines == NULL || lines[0] == NULL) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: %s: %s", path,
+			    bs_keyfile_line (contents, group, file_key),
+			    file_key, local != NULL ? local->message :
+			    "nothing in it");
+			g_strfreev (lines);
+			return FALSE;
+		}
+	} else {
+		return TRUE;
+	}
+	if (*lines[0] == '\0') {
+		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
+		    "%s:%u: the %s is empty", path,
+		    bs_keyfile_line (contents, group, NULL), what);
+		g_strfreev (lines);
+		return FALSE;
+	}
+	*out = lines;
+	return TRUE;
+}
+
 static gboolean
 load_proof (BsConfig *config, GKeyFile *kf, const char *contents,
     const char *path, GError **error)
 {
-	g_autoptr(GError) local = NULL;
+	g_auto(GStrv) batv = NULL;
+	g_auto(GStrv) srs = NULL;
 	g_autofree char *v = NULL;
 
 	if (!get_bool (kf, contents, path, "dkim", "dns", &config->dkim_dns,
@@ -295,86 +353,19 @@ load_proof (BsConfig *config, GKeyFile *kf, const char *contents,
 		config->dkim_keys = config_relative (path, g_strstrip (v));
 		g_clear_pointer (&v, g_free);
 	}
-	if (g_key_file_has_key (kf, "batv", "key", NULL)
-	    && g_key_file_has_key (kf, "batv", "key-file", NULL)) {
-		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
-		    "%s:%u: key and key-file exclude each other", path,
-		    bs_keyfile_line (contents, "batv", "key-file"));
+	if (!load_secrets (kf, contents, path, "batv", "key", "key-file",
+	    "BATV key", &batv, error)
+	    || !load_secrets (kf, contents, path, "srs", "secret", "secret-file",
+	    "SRS secret", &srs, error))
 		return FALSE;
-	}
-	if (g_key_file_has_key (kf, "batv", "key", NULL)) {
-		if (!get_value (kf, contents, path, "batv", "key", &v, error))
-			return FALSE;
+	if (batv != NULL) {
+		/* One key: --batv-sign makes key number 0 with it. */
 		g_free (config->batv_key);
-		config->batv_key = g_strdup (g_strstrip (v));
-		memset (v, 0, strlen (v));
-		g_clear_pointer (&v, g_free);
-	} else if (g_key_file_has_key (kf, "batv", "key-file", NULL)) {
-		g_autofree char *file = NULL;
-		g_auto(GStrv) lines = NULL;
-
-		if (!get_value (kf, contents, path, "batv", "key-file", &v,
-		    error))
-			return FALSE;
-		file = config_relative (path, g_strstrip (v));
-		lines = read_secrets (file, &local);
-		if (lines == NULL || lines[0] == NULL) {
-			g_set_error (error, BS_CONFIG_ERROR,
-			    BS_CONFIG_ERROR_VALUE, "%s:%u: key-file: %s", path,
-			    bs_keyfile_line (contents, "batv", "key-file"),
-			    local != NULL ? local->message : "no key in it");
-			return FALSE;
-		}
-		g_free (config->batv_key);
-		config->batv_key = g_strdup (lines[0]);
-		g_clear_pointer (&v, g_free);
+		config->batv_key = g_strdup (batv[0]);
 	}
-	if (config->batv_key != NULL && *config->batv_key == '\0') {
-		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
-		    "%s:%u: the BATV key is empty", path,
-		    bs_keyfile_line (contents, "batv", NULL));
-		return FALSE;
-	}
-	if (g_key_file_has_key (kf, "srs", "secret", NULL)
-	    && g_key_file_has_key (kf, "srs", "secret-file", NULL)) {
-		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
-		    "%s:%u: secret and secret-file exclude each other", path,
-		    bs_keyfile_line (contents, "srs", "secret-file"));
-		return FALSE;
-	}
-	if (g_key_file_has_key (kf, "srs", "secret", NULL)) {
-		if (!get_value (kf, contents, path, "srs", "secret", &v, error))
-			return FALSE;
+	if (srs != NULL) {
 		g_strfreev (config->srs_secrets);
-		config->srs_secrets = g_new0 (char *, 2);
-		config->srs_secrets[0] = g_strdup (g_strstrip (v));
-		memset (v, 0, strlen (v));
-	} else if (g_key_file_has_key (kf, "srs", "secret-file", NULL)) {
-		g_autofree char *file = NULL;
-		char **lines;
-
-		if (!get_value (kf, contents, path, "srs", "secret-file", &v,
-		    error))
-			return FALSE;
-		file = config_relative (path, g_strstrip (v));
-		lines = read_secrets (file, &local);
-		if (lines == NULL || lines[0] == NULL) {
-			g_set_error (error, BS_CONFIG_ERROR,
-			    BS_CONFIG_ERROR_VALUE, "%s:%u: secret-file: %s",
-			    path, bs_keyfile_line (contents, "srs",
-			    "secret-file"), local != NULL ? local->message :
-			    "no secret in it");
-			g_strfreev (lines);
-			return FALSE;
-		}
-		g_strfreev (config->srs_secrets);
-		config->srs_secrets = lines;
-	}
-	if (config->srs_secrets != NULL && *config->srs_secrets[0] == '\0') {
-		g_set_error (error, BS_CONFIG_ERROR, BS_CONFIG_ERROR_VALUE,
-		    "%s:%u: the SRS secret is empty", path,
-		    bs_keyfile_line (contents, "srs", NULL));
-		return FALSE;
+		config->srs_secrets = g_steal_pointer (&srs);
 	}
 	return TRUE;
 }
