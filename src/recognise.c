@@ -19,6 +19,19 @@ typedef struct {
 	gboolean auto_replied;	/* RFC 3834 auto-replied, or vendor flags */
 	gboolean forwarded;	/* a person forwarding something */
 	gboolean reply;		/* Re: */
+	/* Structure any mail system leaves, whatever its wording (issue 13) */
+	gboolean report_part;	/* multipart/report of any report-type */
+	gboolean attached;	/* message/rfc822, message/global,
+				 * text/rfc822-headers attached */
+	gboolean header_block;	/* a message's header quoted in the text */
+	gboolean status_line;	/* an address with an SMTP or RFC 3463 code */
+	gboolean vocabulary;	/* words of non-delivery, any language */
+	gboolean forward_marker;	/* "---- Forwarded message ----" */
+	gboolean list;		/* mailing-list headers */
+	gboolean precedence;	/* Precedence: bulk, junk or auto_reply */
+	gboolean suppress;	/* X-Auto-Response-Suppress */
+	gboolean in_reply_to;	/* In-Reply-To or References */
+	gboolean links;		/* the text holds a web link */
 } Signals;
 
 static void
@@ -103,6 +116,141 @@ has_part_type (GMimeObject *object, const char *type, const char *subtype,
 	return FALSE;
 }
 
+/* The header fields of a returned message, as they start a line. */
+static const char *const header_names[] = {
+	"from", "to", "subject", "date", "message-id", "received",
+	"return-path", "mime-version", "content-type", "reply-to", "cc",
+	NULL,
+};
+
+/* Does the text quote a message's header: at least four of its fields at
+ * the start of lines, one of them Message-ID, Received or Return-Path (a
+ * person's forward or reply shows From, Sent, To and Subject only)?  One
+ * pass over the lines; a field is counted once. */
+static gboolean
+quotes_header_block (const char *text)
+{
+	guint seen = 0, n = 0, i;
+	const char *p = text;
+	gboolean transport = FALSE;
+
+	while (p != NULL && *p != '\0') {
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		for (i = 0; header_names[i] != NULL; i++) {
+			gsize l = strlen (header_names[i]);
+
+			if ((seen & (1u << i)) == 0
+			    && g_ascii_strncasecmp (q, header_names[i], l) == 0
+			    && q[l] == ':') {
+				seen |= 1u << i;
+				n++;
+				transport |= i == 4 || i == 5 || i == 6;
+				break;
+			}
+		}
+		if (n >= 4 && transport)
+			return TRUE;
+		p = strchr (p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return FALSE;
+}
+
+/* A person forwarding inline: the separator mail programs write. */
+static gboolean
+has_forward_marker (const char *text)
+{
+	static const char *const markers[] = {
+		"forwarded message", "begin forwarded message",
+		"weitergeleitete nachricht", "message transf", "mensaje reenviado",
+		"messaggio inoltrato", "mensagem encaminhada",
+		"doorgestuurd bericht", "original message-----",
+		"ursprüngliche nachricht-----", "message d'origine-----",
+		NULL,
+	};
+	g_autofree char *head = NULL;
+	guint i;
+
+	if (text == NULL)
+		return FALSE;
+	/* The separator comes before what is forwarded: the first 4 KB. */
+	head = g_ascii_strdown (text, MIN (strlen (text), 4096));
+	for (i = 0; markers[i] != NULL; i++)
+		if (strstr (head, markers[i]) != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+has_any_part_type (GMimeObject *top, const char *const *types)
+{
+	guint i;
+
+	for (i = 0; types[i] != NULL; i += 2)
+		if (has_part_type (top, types[i], types[i + 1], 0))
+			return TRUE;
+	return FALSE;
+}
+
+static void
+gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
+    Signals *s)
+{
+	static const char *const attached_types[] = {
+		"message", "rfc822", "message", "global", "text",
+		"rfc822-headers", "message", "global-headers", NULL, NULL,
+	};
+	static const char *const list_headers[] = {
+		"List-Id", "List-Post", "List-Unsubscribe", "Mailing-List",
+		"X-Mailing-List", "X-BeenThere", "List-Help", NULL,
+	};
+	static const char *const list_senders[] = {
+		"Return-Path", "Sender", "X-From", NULL,
+	};
+	GMimeObject *top = g_mime_message_get_mime_part (m);
+	const char *prec = header (m, "Precedence");
+	const char *const *h;
+
+	s->report_part = has_part_type (top, "multipart", "report", 0);
+	s->attached = has_any_part_type (top, attached_types);
+	for (h = list_headers; *h != NULL && !s->list; h++)
+		s->list = header (m, *h) != NULL;
+	if (prec != NULL) {
+		g_autofree char *v = g_strstrip (g_ascii_strdown (prec, -1));
+
+		/* bulk is what mailing lists set too */
+		s->precedence = strcmp (v, "junk") == 0
+		    || strcmp (v, "auto_reply") == 0;
+	}
+	/* Lists of old send as owner-NAME or NAME-request, without List-Id */
+	for (h = list_senders; *h != NULL && !s->list; h++) {
+		const char *v = header (m, *h);
+
+		s->list = v != NULL && (strstr (v, "owner-") != NULL
+		    || strstr (v, "-request@") != NULL
+		    || strstr (v, "-bounces") != NULL);
+	}
+	s->suppress = header (m, "X-Auto-Response-Suppress") != NULL;
+	s->in_reply_to = header (m, "In-Reply-To") != NULL
+	    || header (m, "References") != NULL;
+	s->vocabulary = bs_rules_match_str (rules, "bounce-vocabulary",
+	    f->subject, NULL);
+	if (f->notification == NULL)
+		return;
+	s->header_block = quotes_header_block (f->notification);
+	s->status_line = bs_rules_match_str (rules, "status-line",
+	    f->notification, NULL);
+	s->vocabulary |= bs_rules_match_str (rules, "bounce-vocabulary",
+	    f->notification, NULL);
+	s->forward_marker = has_forward_marker (f->notification);
+	s->links = strstr (f->notification, "http://") != NULL
+	    || strstr (f->notification, "https://") != NULL;
+}
+
 static void
 gather_signals (GMimeMessage *m, BsFacts *f, const BsRules *rules,
     Signals *s)
@@ -154,6 +302,7 @@ gather_signals (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    || header_has (m, "X-Mailer", "vacation");
 	s->forwarded = subject_prefix (f->subject, forward_prefixes);
 	s->reply = subject_prefix (f->subject, reply_prefixes);
+	gather_structure (m, f, rules, s);
 }
 
 /* A person's reply quotes with "> " and says who wrote what. */
@@ -162,6 +311,109 @@ quotes_a_person (const char *text)
 {
 	return g_str_has_prefix (text, ">") || strstr (text, "\n>") != NULL
 	    || strstr (text, " wrote:") != NULL;
+}
+
+/* A person's own message about mail: a forward, or a reply quoting a
+ * bounce.  Nothing a mail system writes on its own behalf says so: a null
+ * sender, a mail-system From, Auto-Submitted, X-Failed-Recipients or a
+ * report part. */
+static gboolean
+person_writing (const BsFacts *f, const Signals *s)
+{
+	if (s->sender || f->null_sender || s->auto_submitted
+	    || s->failed_header || s->report_part || f->notification == NULL)
+		return FALSE;
+	return s->forward_marker || (s->reply && s->in_reply_to
+	    && quotes_a_person (f->notification));
+}
+
+/* Spam dressed as a bounce: it talks of undelivered mail and offers a
+ * link, but holds nothing a bounce is made of: no report part, no failed
+ * recipient with a reply code, no returned message. */
+static gboolean
+dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules,
+    const Signals *s)
+{
+	if (!s->links || s->report_part || s->failed_header || s->attached
+	    || s->header_block || s->status_line)
+		return FALSE;
+	if (bs_facts_build_original (f, m, rules))
+		return FALSE;
+	add_evidence (f, "talks of undelivered mail with a link, but returns "
+	    "no message and names no reply code: not a bounce");
+	return TRUE;
+}
+
+/* Weighs the structure every mail system leaves, whatever its wording:
+ * who sent it (the null sender, a mail-system From, Auto-Submitted,
+ * X-Failed-Recipients, a report part) and what it is about (a returned
+ * message, attached or its header quoted, a recipient with a reply code,
+ * words of non-delivery in any language, the phrases of the rules).
+ * Phrases alone never decide here: each side needs evidence of its own. */
+static BsKind
+recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
+    const Signals *s)
+{
+	guint origin = 0, about = 0;
+	gboolean failure = s->status_line || s->vocabulary || s->subject
+	    || s->body || s->delay_subject || s->failed_header;
+	gboolean returned = s->attached || s->header_block;
+	gboolean short_text = f->notification != NULL
+	    && strlen (f->notification) < BS_CHALLENGE_MAX_TEXT;
+
+	if (s->forwarded || (f->notification != NULL && !f->null_sender
+	    && !s->sender && quotes_a_person (f->notification)))
+		return BS_KIND_NONE;
+	origin += f->null_sender ? 2 : 0;
+	origin += s->sender ? 2 : 0;
+	origin += s->auto_submitted ? 1 : 0;
+	origin += s->failed_header ? 3 : 0;
+	origin += s->report_part ? 3 : 0;
+	about += s->attached ? 2 : 0;
+	about += s->header_block ? 2 : 0;
+	about += s->status_line ? 2 : 0;
+	about += s->vocabulary ? 1 : 0;
+	about += s->subject || s->delay_subject ? 1 : 0;
+	about += s->body ? 2 : 0;
+	/* "Re:" is a person's reply, unless a mail system wrote it */
+	if (failure && ((origin >= 2 && about >= 3)
+	    || (origin >= 3 && about >= 1))
+	    && (!s->reply || s->sender || f->null_sender)
+	    && !dressed_up (f, m, rules, s)) {
+		add_evidence (f, "the structure of a bounce:%s%s%s%s%s%s%s%s",
+		    f->null_sender ? " null sender," : "",
+		    s->sender ? " a mail system's From," : "",
+		    s->auto_submitted ? " Auto-Submitted," : "",
+		    s->report_part ? " a report part," : "",
+		    s->attached ? " an attached message," : "",
+		    s->header_block ? " a quoted message header," : "",
+		    s->status_line ? " a recipient with a reply code," : "",
+		    s->vocabulary ? " words of non-delivery" : "");
+		return s->delay_subject && !s->subject ? BS_KIND_DELAY :
+		    BS_KIND_NDR;
+	}
+	if (s->list || s->forwarded)
+		return BS_KIND_NONE;
+	/* An echo responder returns the message as it arrived. */
+	if (!failure && returned && origin >= 2) {
+		add_evidence (f, "an automated reply that returns the message "
+		    "as received (echo)");
+		return BS_KIND_AUTO_REPLY;
+	}
+	/* An out-of-office or other auto-reply in any language: a short
+	 * answer to a message, sent the way automatic answers are (null
+	 * sender, Precedence, X-Auto-Response-Suppress), not to a list. */
+	if (!failure && short_text && (f->null_sender || s->precedence
+	    || s->suppress) && (s->in_reply_to || s->reply
+	    || f->null_sender) && !quotes_a_person (f->notification)) {
+		add_evidence (f, "a short automatic answer:%s%s%s%s",
+		    f->null_sender ? " null sender," : "",
+		    s->precedence ? " Precedence," : "",
+		    s->suppress ? " X-Auto-Response-Suppress," : "",
+		    s->in_reply_to ? " answers a message" : "");
+		return BS_KIND_AUTO_REPLY;
+	}
+	return BS_KIND_NONE;
 }
 
 static BsKind
@@ -227,13 +479,18 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		    f->subject);
 		return BS_KIND_NONE;
 	}
+	if (person_writing (f, s)) {
+		add_evidence (f, "a person forwarding or quoting a message");
+		return BS_KIND_NONE;
+	}
 	if (s->failed_header)
 		add_evidence (f, "X-Failed-Recipients header");
-	if (s->failed_header
+	if ((s->failed_header
 	    || (s->sender && (s->subject || s->delay_subject || s->body))
 	    || (s->subject && s->body && !s->reply)
 	    || (s->body && mail_system && !s->reply)
 	    || (s->body && !s->reply && bs_facts_build_original (f, m, rules)))
+	    && !dressed_up (f, m, rules, s))
 		return s->delay_subject && !s->subject ? BS_KIND_DELAY :
 		    BS_KIND_NDR;
 	if (!s->reply && bs_rules_match_str (rules, "list-notice-subject",
@@ -278,7 +535,7 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		add_evidence (f, "read-receipt subject");
 		return BS_KIND_RECEIPT;
 	}
-	return BS_KIND_NONE;
+	return recognise_structure (m, f, rules, s);
 }
 
 BsKind
