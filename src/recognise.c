@@ -2,6 +2,7 @@
  * challenges, virus notices, feedback reports and read receipts. */
 #include <string.h>
 
+#include "body.h"
 #include "facts-build.h"
 #include "recognise.h"
 
@@ -32,6 +33,7 @@ typedef struct {
 	gboolean suppress;	/* X-Auto-Response-Suppress */
 	gboolean in_reply_to;	/* In-Reply-To or References */
 	gboolean links;		/* the text holds a web link */
+	gboolean application;	/* an application/... part */
 } Signals;
 
 static void
@@ -196,6 +198,75 @@ has_any_part_type (GMimeObject *top, const char *const *types)
 	return FALSE;
 }
 
+/* Returns: (transfer none) (nullable) the first part of type/subtype. */
+static GMimeObject *
+find_part (GMimeObject *object, const char *type, const char *subtype,
+    guint depth)
+{
+	GMimeMultipart *mp;
+	int i, n;
+
+	if (object == NULL || depth > 3)
+		return NULL;
+	if (g_mime_content_type_is_type (g_mime_object_get_content_type (object),
+	    type, subtype))
+		return object;
+	if (!GMIME_IS_MULTIPART (object))
+		return NULL;
+	mp = GMIME_MULTIPART (object);
+	n = g_mime_multipart_get_count (mp);
+	for (i = 0; i < n && i < 32; i++) {
+		GMimeObject *found = find_part (g_mime_multipart_get_part (mp,
+		    i), type, subtype, depth + 1);
+
+		if (found != NULL)
+			return found;
+	}
+	return NULL;
+}
+
+/* The Feedback-Type of an RFC 5965 report part, lower case, or NULL.
+ * Returns: (transfer full) (nullable) */
+static char *
+feedback_type (GMimeObject *top)
+{
+	GMimeObject *part = find_part (top, "message", "feedback-report", 0);
+	g_autofree char *text = NULL;
+	const char *p;
+	gsize len = 0, n;
+
+	if (part == NULL || GMIME_IS_MULTIPART (part))
+		return NULL;
+	text = bs_part_get_text (part, 4096, &len);
+	for (p = text; p != NULL && *p != '\0'; ) {
+		if (g_ascii_strncasecmp (p, "Feedback-Type:", 14) == 0) {
+			p += 14;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			for (n = 0; g_ascii_isalnum (p[n]) || p[n] == '-'; n++)
+				;
+			return n > 0 ? g_ascii_strdown (p, (gssize) n) : NULL;
+		}
+		p = strchr (p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+/* An SMTP TLS report (RFC 8460): report-type tlsrpt, its JSON part, or
+ * the header fields its section 5.3 asks for. */
+static gboolean
+is_tls_report (GMimeMessage *m, GMimeObject *top, const char *report_type)
+{
+	return (report_type != NULL
+	    && g_ascii_strcasecmp (report_type, "tlsrpt") == 0)
+	    || has_part_type (top, "application", "tlsrpt+json", 0)
+	    || has_part_type (top, "application", "tlsrpt+gzip", 0)
+	    || (header (m, "TLS-Report-Domain") != NULL
+	    && header (m, "TLS-Report-Submitter") != NULL);
+}
+
 static void
 gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
     Signals *s)
@@ -216,6 +287,7 @@ gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	const char *const *h;
 
 	s->report_part = has_part_type (top, "multipart", "report", 0);
+	s->application = has_part_type (top, "application", "*", 0);
 	s->attached = has_any_part_type (top, attached_types);
 	for (h = list_headers; *h != NULL && !s->list; h++)
 		s->list = header (m, *h) != NULL;
@@ -334,13 +406,14 @@ static gboolean
 dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules,
     const Signals *s)
 {
-	if (!s->links || s->report_part || s->failed_header || s->attached
-	    || s->header_block || s->status_line)
+	if ((!s->links && !s->application) || s->report_part
+	    || s->failed_header || s->attached || s->header_block
+	    || s->status_line)
 		return FALSE;
 	if (bs_facts_build_original (f, m, rules))
 		return FALSE;
-	add_evidence (f, "talks of undelivered mail with a link, but returns "
-	    "no message and names no reply code: not a bounce");
+	add_evidence (f, "talks of undelivered mail with a link or a file, but "
+	    "returns no message and names no reply code: not a bounce");
 	return TRUE;
 }
 
@@ -355,8 +428,11 @@ recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
     const Signals *s)
 {
 	guint origin = 0, about = 0;
+	/* A report part (feedback, receipts and TLS reports are taken
+	 * before) is about the delivery of a message. */
 	gboolean failure = s->status_line || s->vocabulary || s->subject
-	    || s->body || s->delay_subject || s->failed_header;
+	    || s->body || s->delay_subject || s->failed_header
+	    || s->report_part;
 	gboolean returned = s->attached || s->header_block;
 	gboolean short_text = f->notification != NULL
 	    && strlen (f->notification) < BS_CHALLENGE_MAX_TEXT;
@@ -435,11 +511,24 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	if (ct != NULL && g_mime_content_type_is_type (ct, "multipart", "report"))
 		report_type = g_mime_content_type_get_parameter (ct,
 		    "report-type");
+	if (is_tls_report (m, top, report_type)) {
+		add_evidence (f, "an SMTP TLS report (RFC 8460)");
+		return BS_KIND_TLS_REPORT;
+	}
 	if ((report_type != NULL && g_ascii_strcasecmp (report_type,
 	    "feedback-report") == 0)
 	    || has_part_type (top, "message", "feedback-report", 0)) {
+		g_autofree char *type = feedback_type (top);
+
+		if (g_strcmp0 (type, "auth-failure") == 0) {
+			add_evidence (f, "multipart/report with a feedback-report "
+			    "of Feedback-Type auth-failure: a DMARC or other "
+			    "authentication failure report (RFC 6591)");
+			return BS_KIND_DMARC_REPORT;
+		}
 		add_evidence (f, "multipart/report with a feedback-report "
-		    "(RFC 5965)");
+		    "(RFC 5965)%s%s", type != NULL ? ", Feedback-Type " : "",
+		    type != NULL ? type : "");
 		return BS_KIND_FEEDBACK_REPORT;
 	}
 	/* Microsoft's complaint feed (JMRP) is not RFC 5965. */
