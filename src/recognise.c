@@ -126,20 +126,23 @@ static const char *const header_names[] = {
 };
 
 /* Does the text quote a message's header: at least four of its fields at
- * the start of lines, one of them Message-ID, Received or Return-Path (a
- * person's forward or reply shows From, Sent, To and Subject only)?  One
- * pass over the lines; a field is counted once. */
+ * the start of lines (or after "> "), one of them Message-ID, Received or
+ * Return-Path (a person's forward or reply shows From, Sent, To and
+ * Subject only)?  One pass over the lines; a field is counted once.
+ * *first is set to where the first such line starts (the length of the
+ * text when there is none): what comes before is the notice. */
 static gboolean
-quotes_header_block (const char *text)
+quotes_header_block (const char *text, gsize *first)
 {
 	guint seen = 0, n = 0, i;
 	const char *p = text;
 	gboolean transport = FALSE;
 
+	*first = strlen (text);
 	while (p != NULL && *p != '\0') {
 		const char *q = p;
 
-		while (*q == ' ' || *q == '\t')
+		while (*q == ' ' || *q == '\t' || *q == '>')
 			q++;
 		for (i = 0; header_names[i] != NULL; i++) {
 			gsize l = strlen (header_names[i]);
@@ -147,6 +150,8 @@ quotes_header_block (const char *text)
 			if ((seen & (1u << i)) == 0
 			    && g_ascii_strncasecmp (q, header_names[i], l) == 0
 			    && q[l] == ':') {
+				if (n == 0)
+					*first = (gsize) (p - text);
 				seen |= 1u << i;
 				n++;
 				transport |= i == 4 || i == 5 || i == 6;
@@ -285,6 +290,7 @@ gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	GMimeObject *top = g_mime_message_get_mime_part (m);
 	const char *prec = header (m, "Precedence");
 	const char *const *h;
+	gsize notice = 0;
 
 	s->report_part = has_part_type (top, "multipart", "report", 0);
 	s->application = has_part_type (top, "application", "*", 0);
@@ -313,14 +319,16 @@ gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    f->subject, NULL);
 	if (f->notification == NULL)
 		return;
-	s->header_block = quotes_header_block (f->notification);
+	s->header_block = quotes_header_block (f->notification, &notice);
 	s->status_line = bs_rules_match_str (rules, "status-line",
 	    f->notification, NULL);
 	s->vocabulary |= bs_rules_match_str (rules, "bounce-vocabulary",
 	    f->notification, NULL);
 	s->forward_marker = has_forward_marker (f->notification);
-	s->links = strstr (f->notification, "http://") != NULL
-	    || strstr (f->notification, "https://") != NULL;
+	/* Links in the returned message are the sender's, not the notice's */
+	s->links = g_strstr_len (f->notification, (gssize) notice, "http://")
+	    != NULL || g_strstr_len (f->notification, (gssize) notice,
+	    "https://") != NULL;
 }
 
 static void
