@@ -34,6 +34,7 @@ typedef struct {
 	gboolean in_reply_to;	/* In-Reply-To or References */
 	gboolean links;		/* the text holds a web link */
 	gboolean application;	/* an application/... part */
+	gboolean text_done;	/* the text's signals are gathered */
 } Signals;
 
 static void
@@ -273,8 +274,7 @@ is_tls_report (GMimeMessage *m, GMimeObject *top, const char *report_type)
 }
 
 static void
-gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
-    Signals *s)
+gather_structure (GMimeMessage *m, Signals *s)
 {
 	static const char *const attached_types[] = {
 		"message", "rfc822", "message", "global", "text",
@@ -290,7 +290,6 @@ gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	GMimeObject *top = g_mime_message_get_mime_part (m);
 	const char *prec = header (m, "Precedence");
 	const char *const *h;
-	gsize notice = 0;
 
 	s->report_part = has_part_type (top, "multipart", "report", 0);
 	s->application = has_part_type (top, "application", "*", 0);
@@ -315,6 +314,18 @@ gather_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	s->suppress = header (m, "X-Auto-Response-Suppress") != NULL;
 	s->in_reply_to = header (m, "In-Reply-To") != NULL
 	    || header (m, "References") != NULL;
+}
+
+/* What the text says, looked at only when the headers leave the question
+ * open: most mail never gets here, and pays nothing for it. */
+static void
+gather_text (const BsFacts *f, const BsRules *rules, Signals *s)
+{
+	gsize notice = 0;
+
+	if (s->text_done)
+		return;
+	s->text_done = TRUE;
 	s->vocabulary = bs_rules_match_str (rules, "bounce-vocabulary",
 	    f->subject, NULL);
 	if (f->notification == NULL)
@@ -382,7 +393,7 @@ gather_signals (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    || header_has (m, "X-Mailer", "vacation");
 	s->forwarded = subject_prefix (f->subject, forward_prefixes);
 	s->reply = subject_prefix (f->subject, reply_prefixes);
-	gather_structure (m, f, rules, s);
+	gather_structure (m, s);
 }
 
 /* A person's reply quotes with "> " and says who wrote what. */
@@ -398,11 +409,15 @@ quotes_a_person (const char *text)
  * sender, a mail-system From, Auto-Submitted, X-Failed-Recipients or a
  * report part. */
 static gboolean
-person_writing (const BsFacts *f, const Signals *s)
+person_writing (const BsFacts *f, const BsRules *rules, Signals *s)
 {
 	if (s->sender || f->null_sender || s->auto_submitted
 	    || s->failed_header || s->report_part || f->notification == NULL)
 		return FALSE;
+	/* Only a message the phrases take for a bounce needs the look */
+	if (!s->subject && !s->body && !s->delay_subject)
+		return FALSE;
+	gather_text (f, rules, s);
 	return s->forward_marker || (s->reply && s->in_reply_to
 	    && quotes_a_person (f->notification));
 }
@@ -411,9 +426,9 @@ person_writing (const BsFacts *f, const Signals *s)
  * link, but holds nothing a bounce is made of: no report part, no failed
  * recipient with a reply code, no returned message. */
 static gboolean
-dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules,
-    const Signals *s)
+dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules, Signals *s)
 {
+	gather_text (f, rules, s);
 	if ((!s->links && !s->application) || s->report_part
 	    || s->failed_header || s->attached || s->header_block
 	    || s->status_line)
@@ -433,26 +448,33 @@ dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules,
  * Phrases alone never decide here: each side needs evidence of its own. */
 static BsKind
 recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
-    const Signals *s)
+    Signals *s)
 {
 	guint origin = 0, about = 0;
-	/* A report part (feedback, receipts and TLS reports are taken
-	 * before) is about the delivery of a message. */
-	gboolean failure = s->status_line || s->vocabulary || s->subject
-	    || s->body || s->delay_subject || s->failed_header
-	    || s->report_part;
-	gboolean returned = s->attached || s->header_block;
+	gboolean failure, returned;
 	gboolean short_text = f->notification != NULL
 	    && strlen (f->notification) < BS_CHALLENGE_MAX_TEXT;
 
-	if (s->forwarded || (f->notification != NULL && !f->null_sender
-	    && !s->sender && quotes_a_person (f->notification)))
+	if (s->forwarded)
 		return BS_KIND_NONE;
 	origin += f->null_sender ? 2 : 0;
 	origin += s->sender ? 2 : 0;
 	origin += s->auto_submitted ? 1 : 0;
 	origin += s->failed_header ? 3 : 0;
 	origin += s->report_part ? 3 : 0;
+	/* Nothing below fires without one of these: a person's mail stops
+	 * here, before its text is read */
+	if (origin < 2 && !s->precedence && !s->suppress)
+		return BS_KIND_NONE;
+	if (f->notification != NULL && !f->null_sender && !s->sender
+	    && quotes_a_person (f->notification))
+		return BS_KIND_NONE;
+	gather_text (f, rules, s);
+	/* A report part (feedback, receipts and TLS reports are taken
+	 * before) is about the delivery of a message. */
+	failure = s->status_line || s->vocabulary || s->subject || s->body
+	    || s->delay_subject || s->failed_header || s->report_part;
+	returned = s->attached || s->header_block;
 	about += s->attached ? 2 : 0;
 	about += s->header_block ? 2 : 0;
 	about += s->status_line ? 2 : 0;
@@ -502,7 +524,7 @@ recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 
 static BsKind
 recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
-    const Signals *s, gboolean have_dsn)
+    Signals *s, gboolean have_dsn)
 {
 	GMimeObject *top = g_mime_message_get_mime_part (m);
 	GMimeContentType *ct = top != NULL ?
@@ -576,7 +598,7 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		    f->subject);
 		return BS_KIND_NONE;
 	}
-	if (person_writing (f, s)) {
+	if (person_writing (f, rules, s)) {
 		add_evidence (f, "a person forwarding or quoting a message");
 		return BS_KIND_NONE;
 	}
