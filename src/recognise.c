@@ -35,6 +35,8 @@ typedef struct {
 	gboolean links;		/* the text holds a web link */
 	gboolean application;	/* an application/... part */
 	gboolean text_done;	/* the text's signals are gathered */
+	gboolean only_transient;	/* every status code in the notice is
+					 * 4.x.x: not delivered yet */
 } Signals;
 
 static void
@@ -166,6 +168,41 @@ quotes_header_block (const char *text, gsize *first)
 			p++;
 	}
 	return FALSE;
+}
+
+/* Are the RFC 3463 codes of the notice all transient (4.x.x), none
+ * permanent (5.x.x)?  One pass; a code is a digit, a dot, one to three
+ * digits, a dot and one to three digits, not inside a longer number. */
+static gboolean
+codes_only_transient (const char *text, gsize len)
+{
+	guint fours = 0, fives = 0;
+	gsize i;
+
+	for (i = 0; i + 4 < len; i++) {
+		gsize j = i + 2, k;
+
+		if ((text[i] != '4' && text[i] != '5') || text[i + 1] != '.'
+		    || (i > 0 && (g_ascii_isalnum (text[i - 1])
+		    || text[i - 1] == '.')))
+			continue;
+		for (k = 0; j < len && g_ascii_isdigit (text[j]) && k < 3; j++)
+			k++;
+		if (k == 0 || j >= len || text[j] != '.')
+			continue;
+		for (j++, k = 0; j < len && g_ascii_isdigit (text[j]) && k < 3;
+		    j++)
+			k++;
+		if (k == 0 || (j < len && (g_ascii_isdigit (text[j])
+		    || (text[j] == '.' && j + 1 < len
+		    && g_ascii_isdigit (text[j + 1])))))
+			continue;
+		if (text[i] == '4')
+			fours++;
+		else
+			fives++;
+	}
+	return fours > 0 && fives == 0;
 }
 
 /* A person forwarding inline: the separator mail programs write. */
@@ -331,6 +368,7 @@ gather_text (const BsFacts *f, const BsRules *rules, Signals *s)
 	if (f->notification == NULL)
 		return;
 	s->header_block = quotes_header_block (f->notification, &notice);
+	s->only_transient = codes_only_transient (f->notification, notice);
 	s->status_line = bs_rules_match_str (rules, "status-line",
 	    f->notification, NULL);
 	s->vocabulary |= bs_rules_match_str (rules, "bounce-vocabulary",
@@ -495,8 +533,10 @@ recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		    s->header_block ? " a quoted message header," : "",
 		    s->status_line ? " a recipient with a reply code," : "",
 		    s->vocabulary ? " words of non-delivery" : "");
-		return s->delay_subject && !s->subject ? BS_KIND_DELAY :
-		    BS_KIND_NDR;
+		if (s->only_transient && !s->subject)
+			add_evidence (f, "only transient (4.x.x) status codes");
+		return (s->delay_subject || s->only_transient) && !s->subject ?
+		    BS_KIND_DELAY : BS_KIND_NDR;
 	}
 	if (s->list || s->forwarded)
 		return BS_KIND_NONE;
