@@ -34,7 +34,8 @@ typedef struct {
 	gboolean in_reply_to;	/* In-Reply-To or References */
 	gboolean links;		/* the text holds a web link */
 	gboolean application;	/* an application/... part */
-	gboolean text_done;	/* the text's signals are gathered */
+	gboolean shape_done;	/* gather_shape ran */
+	gboolean words_done;	/* gather_words ran */
 	gboolean only_transient;	/* every status code in the notice is
 					 * 4.x.x: not delivered yet */
 } Signals;
@@ -353,31 +354,46 @@ gather_structure (GMimeMessage *m, Signals *s)
 	    || header (m, "References") != NULL;
 }
 
-/* What the text says, looked at only when the headers leave the question
- * open: most mail never gets here, and pays nothing for it. */
+/* The shape of the text (a quoted header, links, a forward marker, the
+ * status codes), one pass or two over it in C, looked at only when the
+ * headers leave the question open: most mail never gets here. */
 static void
-gather_text (const BsFacts *f, const BsRules *rules, Signals *s)
+gather_shape (const BsFacts *f, Signals *s)
 {
 	gsize notice = 0;
 
-	if (s->text_done)
+	if (s->shape_done)
 		return;
-	s->text_done = TRUE;
-	s->vocabulary = bs_rules_match_str (rules, "bounce-vocabulary",
-	    f->subject, NULL);
+	s->shape_done = TRUE;
 	if (f->notification == NULL)
 		return;
 	s->header_block = quotes_header_block (f->notification, &notice);
 	s->only_transient = codes_only_transient (f->notification, notice);
-	s->status_line = bs_rules_match_str (rules, "status-line",
-	    f->notification, NULL);
-	s->vocabulary |= bs_rules_match_str (rules, "bounce-vocabulary",
-	    f->notification, NULL);
 	s->forward_marker = has_forward_marker (f->notification);
 	/* Links in the returned message are the sender's, not the notice's */
 	s->links = g_strstr_len (f->notification, (gssize) notice, "http://")
 	    != NULL || g_strstr_len (f->notification, (gssize) notice,
 	    "https://") != NULL;
+}
+
+/* What the text says (status-line, bounce-vocabulary): the patterns cost
+ * most, the first time above all, so they run last and only when asked. */
+static void
+gather_words (const BsFacts *f, const BsRules *rules, Signals *s)
+{
+	gather_shape (f, s);
+	if (s->words_done)
+		return;
+	s->words_done = TRUE;
+	s->vocabulary = bs_rules_match_str (rules, "bounce-vocabulary",
+	    f->subject, NULL);
+	if (f->notification == NULL)
+		return;
+	s->status_line = bs_rules_match_str (rules, "status-line",
+	    f->notification, NULL);
+	if (!s->vocabulary)
+		s->vocabulary = bs_rules_match_str (rules,
+		    "bounce-vocabulary", f->notification, NULL);
 }
 
 static void
@@ -447,7 +463,7 @@ quotes_a_person (const char *text)
  * sender, a mail-system From, Auto-Submitted, X-Failed-Recipients or a
  * report part. */
 static gboolean
-person_writing (const BsFacts *f, const BsRules *rules, Signals *s)
+person_writing (const BsFacts *f, Signals *s)
 {
 	if (s->sender || f->null_sender || s->auto_submitted
 	    || s->failed_header || s->report_part || f->notification == NULL)
@@ -455,7 +471,7 @@ person_writing (const BsFacts *f, const BsRules *rules, Signals *s)
 	/* Only a message the phrases take for a bounce needs the look */
 	if (!s->subject && !s->body && !s->delay_subject)
 		return FALSE;
-	gather_text (f, rules, s);
+	gather_shape (f, s);
 	return s->forward_marker || (s->reply && s->in_reply_to
 	    && quotes_a_person (f->notification));
 }
@@ -466,10 +482,12 @@ person_writing (const BsFacts *f, const BsRules *rules, Signals *s)
 static gboolean
 dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules, Signals *s)
 {
-	gather_text (f, rules, s);
+	gather_shape (f, s);
 	if ((!s->links && !s->application) || s->report_part
-	    || s->failed_header || s->attached || s->header_block
-	    || s->status_line)
+	    || s->failed_header || s->attached || s->header_block)
+		return FALSE;
+	gather_words (f, rules, s);
+	if (s->status_line)
 		return FALSE;
 	if (bs_facts_build_original (f, m, rules))
 		return FALSE;
@@ -507,7 +525,7 @@ recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	if (f->notification != NULL && !f->null_sender && !s->sender
 	    && quotes_a_person (f->notification))
 		return BS_KIND_NONE;
-	gather_text (f, rules, s);
+	gather_words (f, rules, s);
 	/* A report part (feedback, receipts and TLS reports are taken
 	 * before) is about the delivery of a message. */
 	failure = s->status_line || s->vocabulary || s->subject || s->body
@@ -638,7 +656,7 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		    f->subject);
 		return BS_KIND_NONE;
 	}
-	if (person_writing (f, rules, s)) {
+	if (person_writing (f, s)) {
 		add_evidence (f, "a person forwarding or quoting a message");
 		return BS_KIND_NONE;
 	}
