@@ -34,6 +34,8 @@ typedef struct {
 	gboolean in_reply_to;	/* In-Reply-To or References */
 	gboolean links;		/* the text holds a web link */
 	gboolean application;	/* an application/... part */
+	gboolean sender_kind_done;	/* gather_sender_kind ran */
+	gboolean structure_done;	/* gather_structure ran */
 	gboolean shape_done;	/* gather_shape ran */
 	gboolean words_done;	/* gather_words ran */
 	gboolean only_transient;	/* every status code in the notice is
@@ -311,6 +313,32 @@ is_tls_report (GMimeMessage *m, GMimeObject *top, const char *report_type)
 	    && header (m, "TLS-Report-Submitter") != NULL);
 }
 
+/* What the headers and the MIME tree say of who sent the message: the
+ * report part, Precedence, X-Auto-Response-Suppress.  A header lookup
+ * each and one walk of the tree. */
+static void
+gather_sender_kind (GMimeMessage *m, Signals *s)
+{
+	const char *prec;
+
+	if (s->sender_kind_done)
+		return;
+	s->sender_kind_done = TRUE;
+	s->report_part = has_part_type (g_mime_message_get_mime_part (m),
+	    "multipart", "report", 0);
+	prec = header (m, "Precedence");
+	if (prec != NULL) {
+		g_autofree char *v = g_strstrip (g_ascii_strdown (prec, -1));
+
+		/* bulk is what mailing lists set too */
+		s->precedence = strcmp (v, "junk") == 0
+		    || strcmp (v, "auto_reply") == 0;
+	}
+	s->suppress = header (m, "X-Auto-Response-Suppress") != NULL;
+}
+
+/* The rest of the structure: attachments, list headers, a message it
+ * answers.  Only for a message something already takes for automated. */
 static void
 gather_structure (GMimeMessage *m, Signals *s)
 {
@@ -326,21 +354,16 @@ gather_structure (GMimeMessage *m, Signals *s)
 		"Return-Path", "Sender", "X-From", NULL,
 	};
 	GMimeObject *top = g_mime_message_get_mime_part (m);
-	const char *prec = header (m, "Precedence");
 	const char *const *h;
 
-	s->report_part = has_part_type (top, "multipart", "report", 0);
+	gather_sender_kind (m, s);
+	if (s->structure_done)
+		return;
+	s->structure_done = TRUE;
 	s->application = has_part_type (top, "application", "*", 0);
 	s->attached = has_any_part_type (top, attached_types);
 	for (h = list_headers; *h != NULL && !s->list; h++)
 		s->list = header (m, *h) != NULL;
-	if (prec != NULL) {
-		g_autofree char *v = g_strstrip (g_ascii_strdown (prec, -1));
-
-		/* bulk is what mailing lists set too */
-		s->precedence = strcmp (v, "junk") == 0
-		    || strcmp (v, "auto_reply") == 0;
-	}
 	/* Lists of old send as owner-NAME or NAME-request, without List-Id */
 	for (h = list_senders; *h != NULL && !s->list; h++) {
 		const char *v = header (m, *h);
@@ -349,7 +372,6 @@ gather_structure (GMimeMessage *m, Signals *s)
 		    || strstr (v, "-request@") != NULL
 		    || strstr (v, "-bounces") != NULL);
 	}
-	s->suppress = header (m, "X-Auto-Response-Suppress") != NULL;
 	s->in_reply_to = header (m, "In-Reply-To") != NULL
 	    || header (m, "References") != NULL;
 }
@@ -447,7 +469,6 @@ gather_signals (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	    || header_has (m, "X-Mailer", "vacation");
 	s->forwarded = subject_prefix (f->subject, forward_prefixes);
 	s->reply = subject_prefix (f->subject, reply_prefixes);
-	gather_structure (m, s);
 }
 
 /* A person's reply quotes with "> " and says who wrote what. */
@@ -463,13 +484,15 @@ quotes_a_person (const char *text)
  * sender, a mail-system From, Auto-Submitted, X-Failed-Recipients or a
  * report part. */
 static gboolean
-person_writing (const BsFacts *f, Signals *s)
+person_writing (GMimeMessage *m, const BsFacts *f, Signals *s)
 {
-	if (s->sender || f->null_sender || s->auto_submitted
-	    || s->failed_header || s->report_part || f->notification == NULL)
-		return FALSE;
 	/* Only a message the phrases take for a bounce needs the look */
-	if (!s->subject && !s->body && !s->delay_subject)
+	if (s->sender || f->null_sender || s->auto_submitted
+	    || s->failed_header || f->notification == NULL
+	    || (!s->subject && !s->body && !s->delay_subject))
+		return FALSE;
+	gather_structure (m, s);
+	if (s->report_part)
 		return FALSE;
 	gather_shape (f, s);
 	return s->forward_marker || (s->reply && s->in_reply_to
@@ -482,6 +505,7 @@ person_writing (const BsFacts *f, Signals *s)
 static gboolean
 dressed_up (BsFacts *f, GMimeMessage *m, const BsRules *rules, Signals *s)
 {
+	gather_structure (m, s);
 	gather_shape (f, s);
 	if ((!s->links && !s->application) || s->report_part
 	    || s->failed_header || s->attached || s->header_block)
@@ -513,6 +537,7 @@ recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 
 	if (s->forwarded)
 		return BS_KIND_NONE;
+	gather_sender_kind (m, s);
 	origin += f->null_sender ? 2 : 0;
 	origin += s->sender ? 2 : 0;
 	origin += s->auto_submitted ? 1 : 0;
@@ -525,6 +550,7 @@ recognise_structure (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 	if (f->notification != NULL && !f->null_sender && !s->sender
 	    && quotes_a_person (f->notification))
 		return BS_KIND_NONE;
+	gather_structure (m, s);
 	gather_words (f, rules, s);
 	/* A report part (feedback, receipts and TLS reports are taken
 	 * before) is about the delivery of a message. */
@@ -656,7 +682,7 @@ recognise (GMimeMessage *m, BsFacts *f, const BsRules *rules,
 		    f->subject);
 		return BS_KIND_NONE;
 	}
-	if (person_writing (f, s)) {
+	if (person_writing (m, f, s)) {
 		add_evidence (f, "a person forwarding or quoting a message");
 		return BS_KIND_NONE;
 	}
