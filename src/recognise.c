@@ -33,7 +33,7 @@ typedef struct {
 	gboolean suppress;	/* X-Auto-Response-Suppress */
 	gboolean in_reply_to;	/* In-Reply-To or References */
 	gboolean links;		/* the text holds a web link */
-	gboolean application;	/* an application/... part */
+	gboolean application;	/* a file attached, not a message */
 	gboolean sender_kind_done;	/* gather_sender_kind ran */
 	gboolean structure_done;	/* gather_structure ran */
 	gboolean shape_done;	/* gather_shape ran */
@@ -233,6 +233,39 @@ has_forward_marker (const char *text)
 	return FALSE;
 }
 
+/* A file attached that is no message and no report: application/..., or
+ * a part marked attachment that is HTML, an image or the like. */
+static gboolean
+has_file (GMimeObject *object, guint depth)
+{
+	GMimeContentType *ct;
+	const char *disposition;
+	GMimeMultipart *mp;
+	int i, n;
+
+	if (object == NULL || depth > 3)
+		return FALSE;
+	if (GMIME_IS_MULTIPART (object)) {
+		mp = GMIME_MULTIPART (object);
+		n = g_mime_multipart_get_count (mp);
+		for (i = 0; i < n && i < 32; i++)
+			if (has_file (g_mime_multipart_get_part (mp, i),
+			    depth + 1))
+				return TRUE;
+		return FALSE;
+	}
+	ct = g_mime_object_get_content_type (object);
+	if (g_mime_content_type_is_type (ct, "application", "*"))
+		return TRUE;
+	if (g_mime_content_type_is_type (ct, "message", "*")
+	    || g_mime_content_type_is_type (ct, "text", "plain")
+	    || g_mime_content_type_is_type (ct, "text", "rfc822-headers"))
+		return FALSE;
+	disposition = g_mime_object_get_disposition (object);
+	return disposition != NULL
+	    && g_ascii_strcasecmp (disposition, "attachment") == 0;
+}
+
 static gboolean
 has_any_part_type (GMimeObject *top, const char *const *types)
 {
@@ -360,7 +393,7 @@ gather_structure (GMimeMessage *m, Signals *s)
 	if (s->structure_done)
 		return;
 	s->structure_done = TRUE;
-	s->application = has_part_type (top, "application", "*", 0);
+	s->application = has_file (top, 0);
 	s->attached = has_any_part_type (top, attached_types);
 	for (h = list_headers; *h != NULL && !s->list; h++)
 		s->list = header (m, *h) != NULL;
