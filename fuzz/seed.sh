@@ -1,6 +1,7 @@
 #!/bin/sh
 # fuzz/seed.sh BUILDDIR: make the seed corpora of the fuzz targets in
-# BUILDDIR/fuzz-seeds/<target>/ from tests/data/eml and, when it is there,
+# BUILDDIR/fuzz-seeds/<target>/ from tests/data/eml, tests/data/structure
+# and, when it is there,
 # ../shared/corpus (a sample of it, so that a short run spends its time
 # fuzzing rather than replaying seeds).  Nothing here is committed.
 #
@@ -36,6 +37,8 @@ def files(d):
 
 inputs = files(os.path.join(src, 'tests', 'data', 'eml'))
 inputs += files(os.path.join(src, 'tests', 'data', 'crashers'))
+# the hand-made shapes of issue 13: quoted headers, status lines, reports
+inputs += files(os.path.join(src, 'tests', 'data', 'structure'))
 shared = files(os.path.join(src, '..', 'shared', 'corpus'))
 if shared:
     step = max(1, len(shared) // sample)
