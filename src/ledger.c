@@ -292,6 +292,18 @@ original_recipients (const BsFacts *facts)
 	return g_strv_builder_end (b);
 }
 
+/* How many were sent near the Date, as the explanation says it: the
+ * stores stop counting at BS_LEDGER_NEAR_MAX each side. */
+static char *
+near_count (const BsLedgerLookup *r)
+{
+	g_autofree char *n = thousands (r->before + r->after);
+
+	if (r->before >= BS_LEDGER_NEAR_MAX || r->after >= BS_LEDGER_NEAR_MAX)
+		return g_strconcat ("at least ", n, NULL);
+	return g_steal_pointer (&n);
+}
+
 /* Mail sent near the Date says the owner kept copies then, and mail
  * dated after it that the ledger was fed past it. */
 static gboolean
@@ -337,7 +349,7 @@ judge_unidentified (BsLedger *l, BsFacts *facts, GError **error)
 		if (covers (&r, o->date_unix) && r.unidentified == 0) {
 			g_autofree char *first = day (r.first);
 			g_autofree char *last = day (r.last);
-			g_autofree char *near = thousands (r.before + r.after);
+			g_autofree char *near = near_count (&r);
 
 			facts->ledger_unsent = TRUE;
 			g_free (facts->ledger_detail);
@@ -389,7 +401,7 @@ bs_ledger_judge (BsLedger *l, BsFacts *facts, GError **error)
 	first = day (r.first);
 	last = day (r.last);
 	if (covers (&r, o->date_unix)) {
-		g_autofree char *near = thousands (r.before + r.after);
+		g_autofree char *near = near_count (&r);
 
 		facts->ledger_unsent = TRUE;
 		g_free (facts->ledger_detail);
