@@ -68,7 +68,9 @@ class Server:
         p = subprocess.run([os.path.join(self.bindir, 'psql'), '-X', '-A',
                             '-t', '-v', 'ON_ERROR_STOP=1', '-h', self.dir,
                             '-U', ROLE, '-d', db, '-c', sql],
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError('psql: %s' % p.stderr.strip())
         return p.stdout.strip()
 
     def destroy(self):
