@@ -174,6 +174,21 @@ run (Pg *l, const char *sql, int n, const char *const *params,
 	res = n > 0 ? pq.exec_params (l->conn, sql, n, NULL, params, NULL,
 	    NULL, 0) : pq.exec (l->conn, sql);
 	st = res != NULL ? pq.result_status (res) : PGRES_FATAL_ERROR;
+	/* libpq learns that a server restarted only when a statement
+	 * fails: outside a transaction, connect again and try once more. */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK
+	    && pq.status (l->conn) != CONNECTION_OK
+	    && !l->base.in_transaction) {
+		pq.clear (res);
+		pq.reset (l->conn);
+		if (pq.status (l->conn) != CONNECTION_OK)
+			res = NULL;
+		else
+			res = n > 0 ? pq.exec_params (l->conn, sql, n, NULL,
+			    params, NULL, NULL, 0) : pq.exec (l->conn, sql);
+		st = res != NULL ? pq.result_status (res) :
+		    PGRES_FATAL_ERROR;
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		pg_fail (l, res, what, error);
 		return NULL;

@@ -197,8 +197,55 @@ def body(server, tmp):
               '6 first learners at once: all learned, schema made once',
               *[b.stderr for b in bad] + [rows, count])
 
-    # The server goes away.
-    server.stop()
+    # A long-running classifier (as a milter is) across a restart, and
+    # across a stop: its second bounce comes through a FIFO, written
+    # once the server is back, or gone.
+    def across(action, name):
+        fifo = os.path.join(tmp, name + '.fifo')
+        os.mkfifo(fifo)
+        env = dict(os.environ)
+        env.pop('G_MESSAGES_DEBUG', None)
+        proc = subprocess.Popen([BIN, '--no-config', '--ledger', url,
+                                 '--json', sent, fifo],
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        # Its first lookup is done when its connection is there (it
+        # then waits on the FIFO); its output is buffered till the end.
+        for _ in range(600):
+            if server.psql("SELECT count(*) FROM pg_stat_activity WHERE "
+                           "application_name = 'backscatter-check'") \
+                    != '0' or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        action()
+        with open(fifo, 'w') as f:
+            f.write(data)
+        out, err = proc.communicate(timeout=120)
+        return out.splitlines(), err, proc.returncode
+
+    with open(sent) as f:
+        data = f.read()
+
+    def restart():
+        server.stop()
+        server.start()
+
+    lines, err, rc = across(restart, 'restart')
+    judged = [tests_of(subprocess.CompletedProcess([], 0, x, ''))
+              for x in lines]
+    tap.check(len(judged) == 2 and all('ledger-sent' in j for j in judged)
+              and not err, 'a server restart between two bounces: '
+              'connected again, no warning', lines, err)
+    lines, err, rc = across(server.stop, 'stop')
+    judged = [tests_of(subprocess.CompletedProcess([], 0, x, ''))
+              for x in lines]
+    tap.check(len(judged) == 2 and 'ledger-sent' in judged[0]
+              and 'ledger-sent' not in judged[1] and rc == 1
+              and len(err.splitlines()) == 1 and 'warning: ledger' in err,
+              'the server stopped between two bounces: one warning, '
+              'the second decided without it', lines, err)
+
+    # The server stays away.
     p = run(['--no-config', '--ledger', url, '--json', sent, spam])
     q = run(['--no-config', '--no-ledger', '--json', sent, spam])
     warnings = p.stderr.splitlines()
@@ -209,8 +256,6 @@ def body(server, tmp):
     tap.check(p.returncode == q.returncode and p.stdout == q.stdout,
               'and the verdicts are those without a ledger',
               p.stdout, q.stdout)
-    with open(sent) as f:
-        data = f.read()
     p = run(['--no-config', '--ledger', url, '-H'], data)
     out = p.stdout.split('\n')
     while out and (out[0].startswith('X-Backscatter: ')
