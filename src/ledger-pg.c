@@ -35,6 +35,22 @@ static struct {
 	__typeof__ (PQcmdTuples) *cmd_tuples;
 } pq;
 
+/* libpq's libraries (libssl, libcrypto, GSSAPI, LDAP) are linked
+ * BIND_NOW: thousands of relocations made at once, most of them to
+ * their own functions.  RTLD_DEEPBIND looks those up in them first
+ * instead of in every library of the process before them.  The
+ * sanitizers' runtimes refuse it (it would bypass their malloc). */
+#if defined(__SANITIZE_ADDRESS__)
+#define BS_PQ_DEEPBIND 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define BS_PQ_DEEPBIND 0
+#endif
+#endif
+#ifndef BS_PQ_DEEPBIND
+#define BS_PQ_DEEPBIND RTLD_DEEPBIND
+#endif
+
 static gboolean
 load_libpq (GError **error)
 {
@@ -43,7 +59,7 @@ load_libpq (GError **error)
 
 	if (loaded)
 		return TRUE;
-	module = dlopen (BS_LIBPQ_SONAME, RTLD_LAZY | RTLD_LOCAL);
+	module = dlopen (BS_LIBPQ_SONAME, RTLD_LAZY | RTLD_LOCAL | BS_PQ_DEEPBIND);
 	if (module == NULL) {
 		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN,
 		    "cannot load %s: %s", BS_LIBPQ_SONAME, dlerror ());
