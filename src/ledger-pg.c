@@ -51,20 +51,24 @@ static struct {
 #define BS_PQ_DEEPBIND RTLD_DEEPBIND
 #endif
 
-static gboolean
-load_libpq (GError **error)
+static const char *
+dl_why (void)
 {
-	static gboolean loaded;
+	const char *e = dlerror ();
+
+	return g_intern_string (e != NULL ? e : "a function is missing");
+}
+
+/* Returns: NULL when loaded, else why not (static). */
+static const char *
+load_once (void)
+{
 	void *module;
 
-	if (loaded)
-		return TRUE;
-	module = dlopen (BS_LIBPQ_SONAME, RTLD_LAZY | RTLD_LOCAL | BS_PQ_DEEPBIND);
-	if (module == NULL) {
-		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN,
-		    "cannot load %s: %s", BS_LIBPQ_SONAME, dlerror ());
-		return FALSE;
-	}
+	module = dlopen (BS_LIBPQ_SONAME, RTLD_LAZY | RTLD_LOCAL |
+	    BS_PQ_DEEPBIND);
+	if (module == NULL)
+		return dl_why ();
 #define FIND(f, name) ((*(void **) &pq.f = dlsym (module, name)) != NULL)
 	if (!FIND (connectdb_params, "PQconnectdbParams")
 	    || !FIND (status, "PQstatus")
@@ -81,14 +85,32 @@ load_libpq (GError **error)
 	    || !FIND (getvalue, "PQgetvalue")
 	    || !FIND (getisnull, "PQgetisnull")
 	    || !FIND (cmd_tuples, "PQcmdTuples")) {
-		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN,
-		    "%s lacks a function: %s", BS_LIBPQ_SONAME, dlerror ());
+		const char *why = dl_why ();
+
 		dlclose (module);
-		return FALSE;
+		return why;
 	}
 #undef FIND
 	/* Kept open for the life of the process. */
-	loaded = TRUE;
+	return NULL;
+}
+
+/* Once per process, also when a milter's threads open ledgers at once. */
+static gboolean
+load_libpq (GError **error)
+{
+	static gsize done;
+	static const char *why;
+
+	if (g_once_init_enter (&done)) {
+		why = load_once ();
+		g_once_init_leave (&done, 1);
+	}
+	if (why != NULL) {
+		g_set_error (error, BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN,
+		    "cannot load %s: %s", BS_LIBPQ_SONAME, why);
+		return FALSE;
+	}
 	return TRUE;
 }
 
