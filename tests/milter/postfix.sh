@@ -1,0 +1,319 @@
+#!/bin/sh
+# postfix.sh: backscatter-milter behind a real Postfix, end to end.
+#
+# The test starts a Postfix instance of its own: config_directory,
+# queue_directory, data_directory, mail store and log in a temp dir, two
+# smtpd listeners on free ports of 127.0.0.1, no DNS, nothing sent out
+# (default_transport = discard), virtual(8) delivering kim@example.org to
+# a Maildir.  postfix(1) must be started by root; the daemons then run as
+# the packaged mail_owner "postfix".  The milter listens on an inet port
+# (smtpd, running as postfix, could not connect to a socket file root made
+# without opening it to everyone).
+#
+# The submission listener stands for an authenticated submission service:
+# rather than SASL (Dovecot or Cyrus, a second daemon to set up), it sets
+# the {auth_authen} milter macro with milter_macro_defaults, which Postfix
+# sends when no SASL login gave one; the milter sees exactly what it sees
+# behind a real SASL login.  The MX listener sets nothing.
+#
+# Then, with [milter] action=reject:
+#   two submissions (dated two days ago and now) are learned;
+#   the real bounce of the second, to the MX, is delivered, tagged "no"
+#     with ledger-sent;
+#   a forged bounce (an original of the owner's address, dated between
+#     them, never sent) is refused with 550 5.7.1 and not delivered;
+#   the sample backscatter (too old for the ledger; content tier only)
+#     with a forged "X-Backscatter: no" is delivered tagged "yes", the
+#     forged field gone;
+#   a normal message is delivered without any X-Backscatter.
+# TAP.  Skips without postfix, swaks, the milter or root, unless CI=true.
+
+set -u
+: "${BS_SRCDIR:?BS_SRCDIR is not set}"
+
+skip() {
+	echo "1..0 # SKIP $1"
+	if [ "${CI:-}" = true ]; then
+		echo "Bail out! CI=true requires it: $1"
+		exit 1
+	fi
+	exit 0
+}
+[ -x /usr/sbin/postfix ] || skip "no postfix"
+command -v swaks >/dev/null 2>&1 || skip "no swaks"
+[ -x "${BS_MILTER:-}" ] || skip "backscatter-milter not built (libmilter)"
+[ "$(id -u)" = 0 ] || skip "postfix(1) starts only as root"
+id postfix >/dev/null 2>&1 || skip "no postfix user"
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+etc="$tmp/etc"
+mpid=
+cleanup() {
+	/usr/sbin/postfix -c "$etc" stop >/dev/null 2>&1
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	[ -n "${BS_KEEP_TMP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Three free ports of 127.0.0.1.
+set -- $(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+mx=$1 submission=$2 milter=$3
+
+mkdir -p "$etc" "$tmp/mail" "$tmp/data" "$tmp/spool"
+chown postfix:postfix "$tmp/mail" "$tmp/data"
+uid=$(id -u postfix)
+gid=$(id -g postfix)
+echo "kim@example.org kim/" > "$etc/vmailbox"
+cat > "$etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $tmp/spool
+data_directory = $tmp/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $tmp/maillog
+maillog_file_prefixes = $tmp
+myhostname = mx.example.org
+mydomain = example.org
+mydestination =
+mynetworks = 127.0.0.0/8
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtp_host_lookup = native
+disable_dns_lookups = yes
+smtpd_peername_lookup = no
+biff = no
+default_transport = discard
+virtual_mailbox_domains = example.org
+virtual_mailbox_base = $tmp/mail
+virtual_mailbox_maps = texthash:$etc/vmailbox
+virtual_uid_maps = static:$uid
+virtual_gid_maps = static:$gid
+smtpd_milters = inet:127.0.0.1:$milter
+milter_default_action = accept
+milter_protocol = 6
+EOF
+cat > "$etc/master.cf" <<EOF
+127.0.0.1:$mx inet n - n - - smtpd
+127.0.0.1:$submission inet n - n - - smtpd
+  -o { milter_macro_defaults = auth_authen=kim }
+pickup unix n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+flush unix n - n 1000? 0 flush
+proxymap unix - - n - - proxymap
+showq unix n - n - - showq
+error unix - - n - - error
+retry unix - - n - - error
+discard unix - - n - - discard
+virtual unix - n n - - virtual
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+EOF
+cat > "$tmp/milter.conf" <<EOF
+[ledger]
+path=$tmp/ledger.sqlite
+[milter]
+action=reject
+EOF
+
+"$BS_MILTER" -c "$tmp/milter.conf" -p "inet:$milter@127.0.0.1" \
+    2> "$tmp/milter.log" &
+mpid=$!
+if ! /usr/sbin/postfix -c "$etc" start > "$tmp/start.log" 2>&1; then
+	echo "1..1"
+	echo "not ok 1 - postfix -c $etc start"
+	cat "$tmp/start.log" "$tmp/maillog" 2>/dev/null | tail -20 | sed "s/^/# /"
+	exit 1
+fi
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $*"
+	sed 's/^/# milter: /' "$tmp/milter.log" | tail -8
+	grep -v 'postfix/\(master\|qmgr\|pickup\)' "$tmp/maillog" 2>/dev/null |
+	    sed 's/^/# maillog: /' | tail -8
+}
+check() {	# check NAME COMMAND...: ok when COMMAND succeeds
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# send PORT FROM FILE: one message over SMTP; swaks's dialogue in
+# $tmp/swaks.out, its status returned (non-zero when refused).
+send() {
+	swaks --server 127.0.0.1 --port "$1" --from "$2" \
+	    --to "${4:-kim@example.org}" --helo client.example.net \
+	    --data "@$3" > "$tmp/swaks.out" 2>&1
+}
+# wait_for PATTERN: until a file in the Maildir contains PATTERN (30 s).
+wait_for() {
+	i=0
+	while [ $i -lt 150 ]; do
+		grep -l -F -- "$1" "$tmp"/mail/kim/new/* 2>/dev/null && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+# wait_log PATTERN: until the milter logged PATTERN (30 s).
+wait_log() {
+	i=0
+	while [ $i -lt 150 ]; do
+		grep -q -F -- "$1" "$tmp/milter.log" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# An RFC 822 date, days before now.
+day() { date -u -R -d "$1 days ago"; }
+
+submission_msg() {	# submission_msg ID DATE
+	printf 'Date: %s\r\nFrom: Kim <kim@example.org>\r\nTo: Lee ' "$2"
+	printf '<lee@example.net>\r\nSubject: the minutes\r\nMessage-ID: ' 
+	printf '<%s>\r\n\r\nHere are the minutes.\r\n' "$1"
+}
+# bounce ID DATE: a Postfix DSN returning the message ID of DATE.
+bounce() {
+	cat <<EOF
+Date: $(day 0)
+From: MAILER-DAEMON@mail.example.net (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+To: kim@example.org
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="B0UNDARY"
+Message-ID: <bounce.$1@mail.example.net>
+
+--B0UNDARY
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.example.net.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+<lee@example.net>: host mx.example.net[198.51.100.7] said: 550 5.1.1
+    <lee@example.net>: Recipient address rejected: User unknown
+
+--B0UNDARY
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example.net
+Arrival-Date: $2
+
+Final-Recipient: rfc822; lee@example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <lee@example.net>: Recipient address
+    rejected: User unknown
+
+--B0UNDARY
+Content-Description: Undelivered Message
+Content-Type: message/rfc822
+
+Received: from mx.example.org (mx.example.org [203.0.113.5])
+	by mail.example.net (Postfix) with ESMTPS id 3F1A2
+	for <lee@example.net>; $2
+Date: $2
+From: Kim <kim@example.org>
+To: Lee <lee@example.net>
+Subject: the minutes
+Message-ID: <$1>
+
+Here are the minutes.
+
+--B0UNDARY--
+EOF
+}
+
+echo "1..8"
+submission_msg "minutes.1@example.org" "$(day 2)" > "$tmp/sub1.eml"
+submission_msg "minutes.2@example.org" "$(day 0)" > "$tmp/sub2.eml"
+check "first submission accepted" send "$submission" kim@example.org \
+    "$tmp/sub1.eml" lee@example.net
+check "second submission accepted" send "$submission" kim@example.org \
+    "$tmp/sub2.eml" lee@example.net
+check "both submissions learned" sh -c "
+	grep -q 'learned <minutes.1@example.org>' '$tmp/milter.log' &&
+	grep -q 'learned <minutes.2@example.org>' '$tmp/milter.log'"
+
+bounce "minutes.2@example.org" "$(day 0)" > "$tmp/real.eml"
+if send "$mx" "" "$tmp/real.eml" && f=$(wait_for "bounce.minutes.2@"); then
+	if head -20 "$f" | grep -q '^X-Backscatter: no;' &&
+	    grep -q 'ledger-sent' "$f"; then
+		ok "the real bounce delivered, tagged no (ledger-sent)"
+	else
+		not_ok "the real bounce delivered, tagged no (ledger-sent)"
+		grep -A2 '^X-Backscatter' "$f" | sed 's/^/# /'
+	fi
+else
+	not_ok "the real bounce delivered"
+	sed 's/^/# swaks: /' "$tmp/swaks.out" | tail -5
+fi
+
+bounce "c0ffee.77@example.org" "$(day 1)" > "$tmp/forged.eml"
+if send "$mx" "" "$tmp/forged.eml"; then
+	not_ok "the forged bounce refused"
+else
+	check "the forged bounce refused with 550 5.7.1 Backscatter" \
+	    grep -q '<\*\* *550 5.7.1 Backscatter' "$tmp/swaks.out"
+fi
+
+{
+	printf 'X-Backscatter: no; forged\r\n'
+	cat "$BS_SRCDIR/data/samples/backscatter.eml"
+} > "$tmp/sample.eml"
+if send "$mx" "" "$tmp/sample.eml" &&
+    f=$(wait_for "c1ac4dd3b270\$4cbee264@dnvmle.cn"); then
+	if [ "$(grep -c '^X-Backscatter:' "$f")" = 1 ] &&
+	    grep -q '^X-Backscatter: yes;' "$f" &&
+	    ! grep -q 'forged' "$f"; then
+		ok "content-tier backscatter delivered tagged yes, forged field gone"
+	else
+		not_ok "content-tier backscatter delivered tagged yes, forged field gone"
+		grep -A1 '^X-Backscatter' "$f" | sed 's/^/# /'
+	fi
+else
+	not_ok "content-tier backscatter delivered"
+	sed 's/^/# swaks: /' "$tmp/swaks.out" | tail -5
+fi
+
+printf 'From: Lee <lee@example.net>\r\nTo: kim@example.org\r\nSubject: %s\r\n' \
+    "lunch" > "$tmp/normal.eml"
+printf 'Message-ID: <lunch.9@example.net>\r\n\r\nNoon?\r\n' >> "$tmp/normal.eml"
+if send "$mx" lee@example.net "$tmp/normal.eml" &&
+    f=$(wait_for "lunch.9@example.net"); then
+	check "a normal message delivered without X-Backscatter" \
+	    sh -c "! grep -qi '^X-Backscatter' '$f'"
+else
+	not_ok "a normal message delivered"
+fi
+check "the forged bounce is not in the Maildir" \
+    sh -c "! grep -q -F 'c0ffee.77@example.org' $tmp/mail/kim/new/* 2>/dev/null"
+exit $failed
