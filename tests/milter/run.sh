@@ -24,8 +24,11 @@ command -v miltertest >/dev/null 2>&1 || skip "no miltertest"
 
 tmp=$(mktemp -d)
 pid=
+pids=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	# libmilter notices a stop only every few seconds: all at once.
+	for p in $pids; do wait "$p" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -52,11 +55,11 @@ start() {
 	"$BS_MILTER" -c "$tmp/conf.$run" -p "unix:$sock" \
 	    2>> "$tmp/milter.log" &
 	pid=$!
+	pids="$pids $pid"
 }
 stop() {
 	if [ -n "$pid" ]; then
 		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
 		pid=
 	fi
 }
