@@ -77,9 +77,6 @@ static GThreadPool *pool;
  * long, so that the tests can see the time budget hold. */
 static guint test_delay_ms;
 
-/* Until classification is thread-safe (branch scan), one at a time. */
-static GMutex classify_lock;
-
 /* The learners' one writing connection, reopened after a failure. */
 static GMutex writer_lock;
 static BsLedger *writer;
@@ -194,10 +191,10 @@ classify_job (Job *job)
 		    ledger_given, engine_warn, NULL);
 		g_private_set (&engine_key, engine);
 	}
-	g_mutex_lock (&classify_lock);
+	/* Classification is thread-safe with an engine per thread; the
+	 * config and rules are shared, read only. */
 	bs_engine_classify (engine, input->message, &facts, &job->score);
 	job->value = bs_report_header_value (facts, job->score);
-	g_mutex_unlock (&classify_lock);
 }
 
 static void
