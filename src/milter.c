@@ -60,7 +60,8 @@ static const GOptionEntry entries[] = {
 	{ "check-config", 0, 0, G_OPTION_ARG_NONE, &opt_check_config,
 	  "Load the config and the rules, then exit", NULL },
 	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
-	  "Debug messages, and a line for every message classified", NULL },
+	  "A line for every message classified (debug messages: "
+	  "G_MESSAGES_DEBUG=all)", NULL },
 	{ "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
 	  "Print the version", NULL },
 	{ NULL, 0, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL },
@@ -287,6 +288,7 @@ run_within_budget (Job *job)
 
 typedef struct {
 	gboolean can_skip;		/* the MTA understands SMFIS_SKIP */
+	gboolean no_header_reply;	/* ... SMFIS_NOREPLY for fields */
 	/* The message under way, reset at MAIL FROM. */
 	gboolean null_sender;
 	gboolean authenticated;
@@ -358,9 +360,12 @@ on_negotiate (SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
 	/* Steps we never look at are not sent at all. */
 	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO | SMFIP_NOUNKNOWN
-	    | SMFIP_NODATA);
+	    | SMFIP_NODATA | SMFIP_NR_HDR);
 	*pf2 = *pf3 = 0;
 	c->can_skip = (f1 & SMFIP_SKIP) != 0;
+	/* Every header field is answered "go on": the MTA need not wait
+	 * for it (a round trip per field). */
+	c->no_header_reply = (f1 & SMFIP_NR_HDR) != 0;
 	return SMFIS_CONTINUE;
 }
 
@@ -403,11 +408,11 @@ on_header (SMFICTX *ctx, char *name, char *value)
 	const char *p;
 
 	if (c == NULL)
-		return SMFIS_ACCEPT;
+		return SMFIS_CONTINUE;
 	if (bs_milter_forged_name (name)) {
 		/* Not part of what is classified: -H drops it first too. */
 		c->forged++;
-		return SMFIS_CONTINUE;
+		return c->no_header_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 	}
 	if (bs_milter_auto_marked (name, value))
 		c->auto_marked = TRUE;
@@ -421,7 +426,7 @@ on_header (SMFICTX *ctx, char *name, char *value)
 		append (c, p, 1);
 	}
 	append (c, "\r\n", 2);
-	return SMFIS_CONTINUE;
+	return c->no_header_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -711,8 +716,9 @@ main (int argc, char **argv)
 		printf (PROGRAM " %s\n", PACKAGE_VERSION);
 		return fflush (stdout) == 0 ? 0 : EXIT_UNAVAILABLE;
 	}
-	if (opt_verbose)
-		g_setenv ("G_MESSAGES_DEBUG", "backscatter-check", TRUE);
+	/* Debug messages, when G_MESSAGES_DEBUG asks for them, go to the
+	 * log with ours, never to stdout. */
+	g_log_writer_default_set_use_stderr (TRUE);
 	g_mime_init ();
 	if (!load_settings (&error)) {
 		say ("%s", error->message);
