@@ -27,7 +27,7 @@ typedef enum {
 #define BS_MILTER_DEFAULT_MAX_SIZE (2 * 1024 * 1024)
 #define BS_MILTER_DEFAULT_BUDGET_MS 10000
 #define BS_MILTER_DEFAULT_WORKERS 4
-#define BS_MILTER_DEFAULT_REMOTE_MAILERS "smtp;relay;esmtp;smtp8;lmtp-remote"
+#define BS_MILTER_DEFAULT_REMOTE_MAILERS "smtp;esmtp;smtp8;dsmtp;relay"
 
 typedef struct {
 	BsMilterAction action;		/* action= */

@@ -76,7 +76,16 @@ case_() {
 	fi
 }
 
-echo "1..16"
+echo "1..17"
+n=1
+if out=$("$BS_MILTER" --check-config \
+    -c "$BS_SRCDIR/data/backscatter-check.conf.example" 2>&1); then
+	echo "ok 1 - --check-config reads data/backscatter-check.conf.example"
+else
+	failed=1
+	echo "not ok 1 - --check-config reads data/backscatter-check.conf.example"
+	printf '%s\n' "$out" | sed 's/^/# /'
+fi
 action=header
 start header
 case_ normal-untouched
