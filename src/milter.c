@@ -297,6 +297,7 @@ typedef struct {
 	gboolean classify;		/* decided at the end of the header */
 	gboolean too_large;
 	guint forged;			/* X-Backscatter fields to remove */
+	char *rcpt;			/* the first local recipient */
 	GByteArray *buf;		/* the message as far as needed */
 } Conn;
 
@@ -306,6 +307,7 @@ reset (Conn *c)
 	c->null_sender = c->authenticated = c->auto_marked = FALSE;
 	c->any_local = c->classify = c->too_large = FALSE;
 	c->forged = 0;
+	g_clear_pointer (&c->rcpt, g_free);
 	g_clear_pointer (&c->buf, g_byte_array_unref);
 }
 
@@ -392,12 +394,15 @@ on_envrcpt (SMFICTX *ctx, char **argv)
 {
 	Conn *c = conn_get (ctx);
 
-	(void) argv;
 	if (c == NULL)
 		return SMFIS_ACCEPT;
 	if (bs_milter_local_mailer (mconfig, smfi_getsymval (ctx,
-	    (char *) "{rcpt_mailer}")))
+	    (char *) "{rcpt_mailer}"))) {
 		c->any_local = TRUE;
+		if (c->rcpt == NULL && argv[0] != NULL)
+			c->rcpt = g_strndup (argv[0] + (argv[0][0] == '<'),
+			    strcspn (argv[0] + (argv[0][0] == '<'), ">"));
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -515,6 +520,16 @@ judge (SMFICTX *ctx, Conn *c)
 	BsMilterAction action;
 	const char *id = queue_id (ctx);
 
+	/* The envelope recipient, as the MDA records it for
+	 * backscatter-check (the BATV and SRS tests read it). */
+	if (c->rcpt != NULL && *c->rcpt != '\0'
+	    && strpbrk (c->rcpt, "\r\n") == NULL) {
+		g_autofree char *field = g_strdup_printf ("Delivered-To: %s\r\n",
+		    c->rcpt);
+
+		g_byte_array_prepend (c->buf, (const guint8 *) field,
+		    (guint) strlen (field));
+	}
 	job = job_new (JOB_CLASSIFY, id,
 	    g_byte_array_free_to_bytes (g_steal_pointer (&c->buf)));
 	if (!run_within_budget (job)) {

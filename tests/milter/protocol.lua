@@ -136,6 +136,13 @@ elseif case == "backscatter-quarantine" then
 	expect(send { file = "backscatter.eml" } == "eom", "classified")
 	expect(mt.eom_check(conn, MT_QUARANTINE), "quarantined")
 	inserted("yes;")
+elseif case == "batv-envelope" then
+	-- The tag is on the envelope recipient only (To: is untagged): the
+	-- milter hands it on as backscatter-check sees it after delivery.
+	expect(send { file = "legit-bounce.eml", rcpt = "<" .. rcpt .. ">" }
+	    == "eom", "classified")
+	local v = inserted("no;")
+	expect(v:find("batv-valid", 1, true), "batv-valid in " .. v)
 elseif case == "too-large" then
 	expect(send { file = "backscatter.eml" } == "eom", "reached its end")
 	expect(mt.getreply(conn) ~= SMFIR_REPLYCODE, "no rejection")

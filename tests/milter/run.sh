@@ -5,11 +5,13 @@
 # header run learns the samples' sent mail through authenticated
 # submissions, so that the real bounce then comes out legitimate.  TAP.
 #
-# Environment (set by meson): BS_MILTER, BS_SRCDIR, BACKSCATTER_CHECK_DATADIR.
+# Environment (set by meson): BS_MILTER, BS_BIN, BS_SRCDIR,
+# BACKSCATTER_CHECK_DATADIR.
 # Without miltertest or the milter: a skip, or a failure when CI=true.
 
 set -u
 : "${BS_SRCDIR:?BS_SRCDIR is not set}"
+: "${BS_BIN:?BS_BIN is not set}"
 
 skip() {
 	echo "1..0 # SKIP $1"
@@ -66,7 +68,7 @@ stop() {
 case_() {
 	n=$((n + 1))
 	if out=$(miltertest -D "sock=unix:$sock" -D "case=$1" \
-	    -D "samples=$samples" -s "$lua" 2>&1); then
+	    -D "samples=$samples" -D "rcpt=${rcpt:-}" -s "$lua" 2>&1); then
 		echo "ok $n - $1 ($action)"
 	else
 		failed=1
@@ -76,7 +78,7 @@ case_() {
 	fi
 }
 
-echo "1..17"
+echo "1..18"
 n=1
 if out=$("$BS_MILTER" --check-config \
     -c "$BS_SRCDIR/data/backscatter-check.conf.example" 2>&1); then
@@ -115,6 +117,13 @@ case_ backscatter-quarantine
 action="reject, max-size=1k"
 start reject "max-size=1k"
 case_ too-large
+
+# The lines after the action open a [batv] group after [milter]'s.
+action="header, [batv] owner-signs-all"
+printf '[batv]\nkey=milter-test-key\nowner-signs-all=true\n' > "$tmp/batv.conf"
+rcpt=$("$BS_BIN" -c "$tmp/batv.conf" --batv-sign kim@example.org)
+start header "[batv]" "key=milter-test-key" "owner-signs-all=true"
+case_ batv-envelope
 
 action="reject, time-budget=0.2"
 BACKSCATTER_MILTER_TEST_DELAY_MS=3000
