@@ -288,7 +288,8 @@ run_within_budget (Job *job)
 
 typedef struct {
 	gboolean can_skip;		/* the MTA understands SMFIS_SKIP */
-	gboolean no_header_reply;	/* ... SMFIS_NOREPLY for fields */
+	gboolean no_rcpt_reply;		/* ... SMFIS_NOREPLY for RCPT */
+	gboolean no_header_reply;	/* ... and for header fields */
 	/* The message under way, reset at MAIL FROM. */
 	gboolean null_sender;
 	gboolean authenticated;
@@ -361,12 +362,14 @@ on_negotiate (SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_ALL_OPTS;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
 	/* Steps we never look at are not sent at all. */
-	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO | SMFIP_NOUNKNOWN
-	    | SMFIP_NODATA | SMFIP_NR_HDR);
+	*pf1 = f1 & (SMFIP_SKIP | SMFIP_NOHELO
+	    | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_NR_RCPT);
 	*pf2 = *pf3 = 0;
 	c->can_skip = (f1 & SMFIP_SKIP) != 0;
-	/* Every header field is answered "go on": the MTA need not wait
-	 * for it (a round trip per field). */
+	/* Every recipient and header field is answered "go on": the MTA
+	 * need not wait for it (a round trip each, and each a wake-up of
+	 * both sides on a busy machine). */
+	c->no_rcpt_reply = (f1 & SMFIP_NR_RCPT) != 0;
 	c->no_header_reply = (f1 & SMFIP_NR_HDR) != 0;
 	return SMFIS_CONTINUE;
 }
@@ -395,7 +398,7 @@ on_envrcpt (SMFICTX *ctx, char **argv)
 	Conn *c = conn_get (ctx);
 
 	if (c == NULL)
-		return SMFIS_ACCEPT;
+		return SMFIS_CONTINUE;
 	if (bs_milter_local_mailer (mconfig, smfi_getsymval (ctx,
 	    (char *) "{rcpt_mailer}"))) {
 		c->any_local = TRUE;
@@ -403,7 +406,7 @@ on_envrcpt (SMFICTX *ctx, char **argv)
 			c->rcpt = g_strndup (argv[0] + (argv[0][0] == '<'),
 			    strcspn (argv[0] + (argv[0][0] == '<'), ">"));
 	}
-	return SMFIS_CONTINUE;
+	return c->no_rcpt_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat
