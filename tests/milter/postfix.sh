@@ -185,12 +185,13 @@ check "both submissions learned" sh -c "
 	grep -q 'learned <minutes.2@example.org>' '$tmp/milter.log'"
 
 bounce "minutes.2@example.org" "$(day 0)" > "$tmp/real.eml"
-if send "$mx" "" "$tmp/real.eml" && f=$(wait_for "bounce.minutes.2@"); then
-	if head -20 "$f" | grep -q '^X-Backscatter: no;' &&
+if send "$mx" "<>" "$tmp/real.eml" && f=$(wait_for "bounce.minutes.2@"); then
+	if head -1 "$f" | grep -q '^Return-Path: <>$' &&
+	    head -20 "$f" | grep -q '^X-Backscatter: no;' &&
 	    grep -q 'ledger-sent' "$f"; then
-		ok "the real bounce delivered, tagged no (ledger-sent)"
+		ok "the real bounce (null sender) delivered, tagged no (ledger-sent)"
 	else
-		not_ok "the real bounce delivered, tagged no (ledger-sent)"
+		not_ok "the real bounce (null sender) delivered, tagged no (ledger-sent)"
 		grep -A2 '^X-Backscatter' "$f" | sed 's/^/# /'
 	fi
 else
@@ -199,7 +200,7 @@ else
 fi
 
 bounce "c0ffee.77@example.org" "$(day 1)" > "$tmp/forged.eml"
-if send "$mx" "" "$tmp/forged.eml"; then
+if send "$mx" "<>" "$tmp/forged.eml"; then
 	not_ok "the forged bounce refused"
 else
 	check "the forged bounce refused with 550 5.7.1 Backscatter" \
@@ -210,7 +211,7 @@ fi
 	printf 'X-Backscatter: no; forged\r\n'
 	cat "$BS_SRCDIR/data/samples/backscatter.eml"
 } > "$tmp/sample.eml"
-if send "$mx" "" "$tmp/sample.eml" &&
+if send "$mx" "<>" "$tmp/sample.eml" &&
     f=$(wait_for "c1ac4dd3b270\$4cbee264@dnvmle.cn"); then
 	if [ "$(grep -c '^X-Backscatter:' "$f")" = 1 ] &&
 	    grep -q '^X-Backscatter: yes;' "$f" &&

@@ -38,6 +38,13 @@ end
 -- else "eom" with the end-of-message reply to check.
 local function send(o)
 	local fields, body = parse(o.text or read_file(samples .. "/" .. o.file))
+	if o.drop then
+		local kept = {}
+		for _, f in ipairs(fields) do
+			if f[1]:lower() ~= o.drop:lower() then kept[#kept + 1] = f end
+		end
+		fields = kept
+	end
 	for _, f in ipairs(o.extra or {}) do table.insert(fields, 1, f) end
 	if o.auth then
 		mt.macro(conn, SMFIC_MAIL, "i", "4XQID1", "{auth_authen}", o.auth)
@@ -100,6 +107,11 @@ elseif case == "backscatter-header" then
 	expect(send { file = "backscatter.eml" } == "eom", "classified")
 	inserted("yes;")
 	expect(not mt.eom_check(conn, MT_HDRDELETE), "nothing removed")
+elseif case == "null-sender-classified" then
+	-- No Auto-Submitted: the null sender alone makes it looked at.
+	expect(send { file = "backscatter.eml", drop = "Auto-Submitted" }
+	    == "eom", "classified")
+	inserted("yes;")
 elseif case == "backscatter-forged" then
 	expect(send { file = "backscatter.eml", extra = {
 	    { "X-Backscatter", "no; forged" },

@@ -78,7 +78,7 @@ case_() {
 	fi
 }
 
-echo "1..18"
+echo "1..19"
 n=1
 if out=$("$BS_MILTER" --check-config \
     -c "$BS_SRCDIR/data/backscatter-check.conf.example" 2>&1); then
@@ -94,6 +94,7 @@ case_ normal-untouched
 case_ normal-forged-removed
 case_ remote-untouched
 case_ backscatter-header
+case_ null-sender-classified
 case_ backscatter-forged
 case_ autoreply-classified
 for f in "$samples"/sent/cur/*; do
