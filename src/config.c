@@ -108,9 +108,10 @@ bad:
 	return FALSE;
 }
 
+/* [milter] is backscatter-milter's: milter-policy.c reads and checks it. */
 static const char *const known_groups[] = {
 	"identity", "scoring", "limits", "weights", "ledger", "dkim", "batv",
-	"srs", NULL,
+	"srs", "milter", NULL,
 };
 
 typedef gboolean (*ListAdder) (BsIdentity *, const char *, GError **);
