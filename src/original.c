@@ -268,14 +268,16 @@ is_header_line (const char *line, gsize len)
 	return FALSE;
 }
 
-/* The fields that mark the start of a real message header. */
+/* The fields that mark the start of a real message header.  Not
+ * Content-Type or MIME-Version: every MIME part header has those, and a
+ * part header seen as text (broken MIME, a raw body) is no original. */
 static gboolean
 is_key_header (const char *line, gsize len)
 {
 	static const char *const names[] = {
 		"Received:", "Return-Path:", "From:", "To:", "Subject:",
-		"Message-ID:", "Date:", "DKIM-Signature:", "MIME-Version:",
-		"Delivered-To:", "X-Mailer:", "Reply-To:", "Content-Type:",
+		"Message-ID:", "Date:", "DKIM-Signature:",
+		"Delivered-To:", "X-Mailer:", "Reply-To:",
 		"Sender:", "ARC-Seal:", "Authentication-Results:",
 		"X-Received:", "Received-SPF:", NULL,
 	};
@@ -298,37 +300,45 @@ line_end (const char *text, gsize len, gsize pos)
 	return nl != NULL ? (gsize) (nl - text) : len;
 }
 
-/* At pos: after optional quote prefix, two header lines in a row, at least
- * one of them a field every message has. */
+/* At pos: after optional quote prefix, two header fields in a row, at
+ * least one of them a field every message has.  Fields are counted, not
+ * lines: a copy may start with a DKIM-Signature or ARC-Seal folded over
+ * many lines.  At most BS_BLOCK_LINES lines are read, so that a search
+ * that calls this at every line stays linear. */
+#define BS_BLOCK_FIELDS 4
+#define BS_BLOCK_LINES 40
 static gboolean
 header_block_at (const char *text, gsize len, gsize pos, gsize prefix)
 {
-	guint header_lines = 0, key = 0;
+	guint fields = 0, key = 0;
 	guint lines;
 
-	for (lines = 0; lines < 4 && pos < len; lines++) {
+	for (lines = 0; lines < BS_BLOCK_LINES && fields < BS_BLOCK_FIELDS
+	    && pos < len; lines++) {
 		gsize e = line_end (text, len, pos);
 		const char *line = text + pos + MIN (prefix, e - pos);
 		gsize l = e - pos - MIN (prefix, e - pos);
 
 		if (l > 0 && (line[0] == ' ' || line[0] == '\t')
-		    && header_lines > 0) {
+		    && fields > 0) {
 			pos = e + 1;
 			continue;	/* a folded continuation */
 		}
 		if (!is_header_line (line, l))
 			break;
-		header_lines++;
+		fields++;
 		if (is_key_header (line, l))
 			key++;
 		pos = e + 1;
 	}
-	return header_lines >= 2 && key >= 1;
+	return fields >= 2 && key >= 1;
 }
 
-gssize
-bs_original_find_inline (const char *text, gsize len, const BsRules *rules,
-    gboolean need_marker)
+/* As bs_original_find_inline; with at_start, a bare header block may
+ * also start on the first line (a part that is nothing but the copy). */
+static gssize
+find_inline (const char *text, gsize len, const BsRules *rules,
+    gboolean need_marker, gboolean at_start)
 {
 	const BsRule *marker = bs_rules_get_set (rules, "original-marker");
 	gsize pos = 0;
@@ -357,12 +367,19 @@ bs_original_find_inline (const char *text, gsize len, const BsRules *rules,
 				q = qe + 1;
 			}
 		}
-		if (!need_marker && header_block_at (text, len, pos, 0)
-		    && pos > 0)
+		if (!need_marker && (pos > 0 || at_start)
+		    && header_block_at (text, len, pos, 0))
 			return (gssize) pos;
 		pos = e + 1;
 	}
 	return -1;
+}
+
+gssize
+bs_original_find_inline (const char *text, gsize len, const BsRules *rules,
+    gboolean need_marker)
+{
+	return find_inline (text, len, rules, need_marker, FALSE);
 }
 
 GString *
@@ -403,13 +420,75 @@ parse_into (BsOriginal *o, const char *data, gsize len)
 	return TRUE;
 }
 
+/* How deep an original is looked for inside returned reports (a
+ * forwarded bounce, a bounce of a bounce), and inside a multipart body
+ * parsed again with the boundary it really uses. */
+#define BS_ORIGINAL_MAX_NESTING 3
+
 typedef struct {
 	BsOriginal *original;
 	const BsRules *rules;
+	guint depth;
+	BsOriginal *nested;		/* found inside a returned report */
 	GMimeObject *headers_part;	/* a text/rfc822-headers leaf */
 	const char *headers_via;
+	GMimeObject *headerless;	/* a part whose header is the copy's */
+	GPtrArray *blobs;		/* other attachments that may be a copy */
 	GPtrArray *texts;		/* text leaves, for inline search */
 } FindState;
+
+static BsOriginal *find_in (GMimeObject *body, const BsRules *rules,
+    guint depth);
+
+/* Is this returned message itself a report about another one (a bounce
+ * forwarded, or bounced again)?  Then the original is inside it.  What
+ * the inner report says is the forger's as much as the rest, and is used
+ * only to look further in. */
+static gboolean
+is_report (GMimeMessage *inner, const BsRules *rules)
+{
+	GMimeObject *body = g_mime_message_get_mime_part (inner);
+	const char *from = g_mime_object_get_header (GMIME_OBJECT (inner),
+	    "From");
+	BsRuleMatch m;
+
+	if (body != NULL && g_mime_content_type_is_type (
+	    g_mime_object_get_content_type (body), "multipart", "report"))
+		return TRUE;
+	return from != NULL && bs_rule_match (bs_rules_get_set (rules,
+	    "bounce-sender"), from, strlen (from), 0, NULL, &m);
+}
+
+/* A part with no header of its own: the copy's header came right after
+ * the boundary, so GMime took it for the part's.  Fields no MIME part
+ * header holds say so. */
+static gboolean
+is_headerless_copy (GMimeObject *part)
+{
+	static const char *const names[] = {
+		"Message-ID", "From", "Subject", "Date", "Received",
+		"Return-Path", "To", "DKIM-Signature", NULL,
+	};
+	GMimeHeaderList *headers = g_mime_object_get_header_list (part);
+	guint i, n = 0;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (g_mime_header_list_contains (headers, names[i]))
+			n++;
+	}
+	return n >= 2;
+}
+
+static gboolean
+is_attachment (GMimeObject *part)
+{
+	GMimeContentDisposition *disp =
+	    g_mime_object_get_content_disposition (part);
+
+	return (GMIME_IS_PART (part) && g_mime_part_get_filename (
+	    GMIME_PART (part)) != NULL) || (disp != NULL
+	    && g_mime_content_disposition_is_attachment (disp));
+}
 
 static gboolean
 find_part (GMimeObject *part, gpointer user_data)
@@ -425,6 +504,18 @@ find_part (GMimeObject *part, gpointer user_data)
 		    g_mime_object_get_header_list (GMIME_OBJECT (inner))) == 0) {
 			st->original->unparsable = TRUE;
 			return TRUE;
+		}
+		if (st->depth < BS_ORIGINAL_MAX_NESTING
+		    && is_report (inner, st->rules)) {
+			BsOriginal *deeper = find_in (g_mime_message_get_mime_part (
+			    inner), st->rules, st->depth + 1);
+
+			if (deeper->found && g_strcmp0 (deeper->via,
+			    "summary") != 0) {
+				st->nested = deeper;
+				return FALSE;
+			}
+			bs_original_free (deeper);
 		}
 		bs_original_fill (st->original, inner);
 		st->original->via = g_mime_content_type_is_type (ct, "message",
@@ -454,9 +545,151 @@ find_part (GMimeObject *part, gpointer user_data)
 		}
 		return TRUE;
 	}
+	if (st->headerless == NULL && is_headerless_copy (part))
+		st->headerless = part;
 	if (GMIME_IS_TEXT_PART (part) && st->texts->len < 16)
 		g_ptr_array_add (st->texts, part);
+	else if (!GMIME_IS_TEXT_PART (part) && st->blobs->len < 16
+	    && (is_attachment (part) || g_mime_content_type_is_type (ct,
+	    "application", "octet-stream")))
+		g_ptr_array_add (st->blobs, part);
 	return TRUE;
+}
+
+/* A copy declared as something else (application/octet-stream, a .eml
+ * or .txt file): its decoded content starts with the copy's header. */
+static gboolean
+find_blob (BsOriginal *o, GMimeObject *part)
+{
+	gsize len = 0, start = 0;
+	g_autofree char *t = bs_part_get_text (part, BS_INLINE_MAX, &len);
+
+	if (t == NULL)
+		return FALSE;
+	while (start < len && (t[start] == '\n' || t[start] == '\r'))
+		start++;
+	if (!header_block_at (t, len, start, 0)
+	    || !parse_into (o, t + start, len - start))
+		return FALSE;
+	o->via = "attachment";
+	return TRUE;
+}
+
+/* The part GMime took the copy's header for: written out again, it is
+ * the copy. */
+static gboolean
+find_headerless (BsOriginal *o, GMimeObject *part)
+{
+	g_autofree char *t = g_mime_object_to_string (part, NULL);
+
+	if (t == NULL || !parse_into (o, t, strlen (t)))
+		return FALSE;
+	o->via = "inline";
+	return TRUE;
+}
+
+/* The boundary a broken multipart really uses: the first line of its text
+ * that starts "--", has no space, and comes again.  Returns: (transfer
+ * full) (nullable) the boundary without its dashes. */
+static char *
+used_boundary (const char *text, gsize len)
+{
+	gsize pos = 0;
+	guint seen = 0;
+
+	while (pos < len && seen < 1000) {
+		gsize e = line_end (text, len, pos), l = e - pos, i;
+
+		if (l > 2 && l <= 72 && text[pos] == '-' && text[pos + 1] == '-') {
+			g_autofree char *b = NULL;
+			gboolean plain = TRUE;
+
+			while (l > 2 && text[pos + l - 1] == '\r')
+				l--;
+			for (i = 2; i < l && plain; i++)
+				plain = text[pos + i] > ' ' && text[pos + i] <= '~'
+				    && text[pos + i] != '"';
+			b = g_strndup (text + pos + 2, l - 2);
+			/* Seen again further on: a delimiter, not a rule. */
+			if (plain && e < len && g_strstr_len (text + e, len - e,
+			    b) != NULL)
+				return g_steal_pointer (&b);
+		}
+		seen++;
+		pos = e + 1;
+	}
+	return NULL;
+}
+
+/* The first multipart in the tree with no part: its boundary parameter
+ * is missing or wrong. */
+static GMimeObject *
+empty_multipart (GMimeObject *object, guint depth)
+{
+	int i, n;
+
+	if (object == NULL || !GMIME_IS_MULTIPART (object) || depth > 8)
+		return NULL;
+	n = g_mime_multipart_get_count (GMIME_MULTIPART (object));
+	if (n == 0)
+		return object;
+	for (i = 0; i < n && i < 16; i++) {
+		GMimeObject *e = empty_multipart (g_mime_multipart_get_part (
+		    GMIME_MULTIPART (object), i), depth + 1);
+
+		if (e != NULL)
+			return e;
+	}
+	return NULL;
+}
+
+/* A multipart whose declared boundary never occurs (GMime then sees no
+ * part, only its prologue): parse the text again with the boundary it
+ * uses, else search it as text. */
+static BsOriginal *
+find_broken (GMimeObject *body, const BsRules *rules, guint depth)
+{
+	const char *text = g_mime_multipart_get_prologue (GMIME_MULTIPART (body));
+	g_autofree char *boundary = NULL;
+	gsize len;
+	gssize at;
+
+	if (text == NULL || depth >= BS_ORIGINAL_MAX_NESTING)
+		return NULL;
+	len = strlen (text);
+	boundary = used_boundary (text, len);
+	if (boundary != NULL) {
+		g_autoptr(GString) s = g_string_new (NULL);
+		g_autoptr(GMimeMessage) again = NULL;
+
+		g_string_append_printf (s, "MIME-Version: 1.0\nContent-Type: "
+		    "multipart/mixed; boundary=\"%s\"\n\n", boundary);
+		g_string_append_len (s, text, (gssize) len);
+		again = bs_input_parse_bytes (s->str, s->len);
+		if (again != NULL) {
+			BsOriginal *o = find_in (g_mime_message_get_mime_part (
+			    again), rules, depth + 1);
+
+			if (o->found)
+				return o;
+			bs_original_free (o);
+		}
+	}
+	at = find_inline (text, len, rules, TRUE, FALSE);
+	if (at < 0)
+		at = find_inline (text, len, rules, FALSE, FALSE);
+	if (at >= 0) {
+		BsOriginal *o = bs_original_new ();
+		g_autoptr(GString) copy = bs_original_unquote (text, len,
+		    (gsize) at, BS_INLINE_MAX);
+
+		if (parse_into (o, copy->str, copy->len)) {
+			o->via = "inline";
+			return o;
+		}
+		bs_original_free (o);
+	}
+	return NULL;
 }
 
 /* Appends "Name: value" from the phrase group of set, if it matches. */
@@ -498,16 +731,190 @@ find_summary (BsOriginal *o, const char *text, const BsRules *rules)
 	return TRUE;
 }
 
-BsOriginal *
-bs_original_find (GMimeMessage *report, const BsRules *rules)
+/* What a report says of the original in an indented block of its own
+ * ("Your message / To: ... / Subject: ... / Sent: ...", Exchange,
+ * MailMarshal, James): the Subject, From, To and date, as a summary. */
+static gboolean
+find_summary_block (BsOriginal *o, const char *text)
+{
+	static const struct {
+		const char *label;
+		const char *field;
+	} labels[] = {
+		{ "subject", "Subject" }, { "from", "From" }, { "to", "To" },
+		{ "cc", "Cc" }, { "sent", "Date" }, { "sent date", "Date" },
+		{ "date", "Date" },
+	};
+	g_autoptr(GString) headers = g_string_new (NULL);
+	gsize len = strlen (text), pos = 0, indent = 0;
+	guint known = 0, lines = 0;
+
+	while (pos < len) {
+		gsize e = line_end (text, len, pos), i = pos, colon;
+		gboolean field = FALSE;
+		guint k;
+
+		while (i < e && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		for (colon = i; colon < e && colon < i + 20
+		    && text[colon] != ':'; colon++)
+			;
+		if (i > pos && colon < e && text[colon] == ':'
+		    && (known == 0 || i - pos == indent)) {
+			field = TRUE;
+			for (k = 0; k < G_N_ELEMENTS (labels); k++) {
+				gsize ll = strlen (labels[k].label);
+				const char *v = text + colon + 1;
+
+				if (colon - i != ll || g_ascii_strncasecmp (
+				    text + i, labels[k].label, ll) != 0)
+					continue;
+				while (v < text + e && (*v == ' ' || *v == '\t'))
+					v++;
+				g_string_append_printf (headers, "%s: %.*s\n",
+				    labels[k].field, (int) (text + e - v), v);
+				if (known++ == 0)
+					indent = i - pos;
+				break;
+			}
+		}
+		if (!field || ++lines > 16) {
+			if (known >= 2)
+				break;
+			g_string_truncate (headers, 0);
+			known = 0;
+			lines = 0;
+		}
+		pos = e + 1;
+	}
+	if (known < 2)
+		return FALSE;
+	g_string_append_c (headers, '\n');
+	if (!parse_into (o, headers->str, headers->len))
+		return FALSE;
+	o->via = "summary";
+	o->headers_only = TRUE;
+	return TRUE;
+}
+
+/* One JSON string at p (its opening quote), unescaped into out (NULL:
+ * skipped).  Returns where it ends, past its closing quote, or NULL. */
+static const char *
+json_string (const char *p, const char *end, GString *out)
+{
+	for (p++; p < end && *p != '"'; p++) {
+		if (*p != '\\') {
+			if (out != NULL && *p != '\n' && *p != '\r')
+				g_string_append_c (out, *p);
+			continue;
+		}
+		if (++p >= end)
+			return NULL;
+		if (*p == 'u' && end - p > 4 && g_ascii_isxdigit (p[1])
+		    && g_ascii_isxdigit (p[2]) && g_ascii_isxdigit (p[3])
+		    && g_ascii_isxdigit (p[4])) {
+			gunichar c = (gunichar) g_ascii_strtoull (
+			    (char[]) { p[1], p[2], p[3], p[4], 0 }, NULL, 16);
+
+			if (out != NULL)
+				g_string_append_unichar (out, c < 0x20
+				    || (c >= 0xd800 && c < 0xe000) ? 0xfffd : c);
+			p += 4;
+		} else if (out != NULL) {
+			g_string_append_c (out, *p == 'n' || *p == 'r'
+			    || *p == 't' ? ' ' : *p);
+		}
+	}
+	return p < end ? p + 1 : NULL;
+}
+
+/* An Amazon SES notification (JSON, sent by SNS as mail) lists the
+ * header of the message it is about: "headers":[{"name":"From",
+ * "value":"..."},...].  Those fields, as a summary.  Sendmail's cut of
+ * long lines ("!" newline space) is undone first. */
+static gboolean
+find_json_headers (BsOriginal *o, const char *text)
+{
+	g_autoptr(GString) joined = g_string_new (NULL);
+	g_autoptr(GString) headers = g_string_new (NULL);
+	g_autoptr(GString) name = g_string_new (NULL);
+	g_autoptr(GString) value = g_string_new (NULL);
+	const char *p, *end, *at;
+	gboolean escaped;
+	guint fields = 0;
+
+	at = strstr (text, "\"headers\":[");
+	/* The notification as a string inside SNS's own JSON: one level of
+	 * escapes more. */
+	escaped = at == NULL && (at = strstr (text, "\\\"headers\\\":[")) != NULL;
+	if (at == NULL)
+		return FALSE;
+	for (p = at; *p != '\0' && joined->len < BS_BODY_MAX_TEXT; p++) {
+		if (p[0] == '!' && p[1] == '\n' && p[2] == ' ')
+			p += 2;
+		else if (escaped && p[0] == '\\' && p[1] != '\0')
+			g_string_append_c (joined, *++p);
+		else
+			g_string_append_c (joined, *p);
+	}
+	p = joined->str + strlen ("\"headers\":[");
+	end = joined->str + joined->len;
+	while (p != NULL && p < end && *p == '{' && fields < 200) {
+		const char *key = p + 1;
+
+		g_string_truncate (name, 0);
+		g_string_truncate (value, 0);
+		/* {"name":"...","value":"..."} in either order */
+		while (key != NULL && key < end && *key == '"') {
+			gboolean is_name = g_str_has_prefix (key, "\"name\":\"");
+			gboolean is_value = g_str_has_prefix (key, "\"value\":\"");
+
+			key = json_string (key, end, NULL);
+			if (key == NULL || key >= end || *key != ':'
+			    || key + 1 >= end || key[1] != '"')
+				return FALSE;
+			key = json_string (key + 1, end, is_name ? name :
+			    is_value ? value : NULL);
+			if (key != NULL && key < end && *key == ',')
+				key++;
+		}
+		if (key == NULL || key >= end || *key != '}')
+			break;
+		if (name->len > 0 && strchr (name->str, ':') == NULL) {
+			g_string_append_printf (headers, "%s: %s\n", name->str,
+			    value->str);
+			fields++;
+		}
+		p = key + 1;
+		if (p < end && *p == ',')
+			p++;
+	}
+	if (fields < 2 || !header_block_at (headers->str, headers->len, 0, 0))
+		return FALSE;
+	g_string_append_c (headers, '\n');
+	if (!parse_into (o, headers->str, headers->len))
+		return FALSE;
+	o->via = "summary";
+	o->headers_only = TRUE;
+	return TRUE;
+}
+
+static BsOriginal *
+find_in (GMimeObject *body, const BsRules *rules, guint depth)
 {
 	BsOriginal *o = bs_original_new ();
 	g_autoptr(GPtrArray) texts = g_ptr_array_new ();
-	FindState st = { o, rules, NULL, NULL, texts };
+	g_autoptr(GPtrArray) blobs = g_ptr_array_new ();
+	FindState st = { o, rules, depth, NULL, NULL, NULL, NULL, blobs,
+	    texts };
+	GMimeObject *empty;
 	guint i;
 
-	bs_body_foreach_leaf (g_mime_message_get_mime_part (report),
-	    BS_ORIGINAL_MAX_PARTS, find_part, &st);
+	bs_body_foreach_leaf (body, BS_ORIGINAL_MAX_PARTS, find_part, &st);
+	if (st.nested != NULL) {
+		bs_original_free (o);
+		return st.nested;
+	}
 	if (o->found)
 		return o;
 	if (st.headers_part != NULL) {
@@ -528,8 +935,19 @@ bs_original_find (GMimeMessage *report, const BsRules *rules)
 			}
 		}
 	}
+	if (st.headerless != NULL && find_headerless (o, st.headerless)) {
+		o->unparsable = FALSE;
+		return o;
+	}
+	for (i = 0; i < blobs->len; i++) {
+		if (find_blob (o, blobs->pdata[i])) {
+			o->unparsable = FALSE;
+			return o;
+		}
+	}
 	/* Inline: marker first in every text part, then a bare header
-	 * block in any part but the first line of the first. */
+	 * block in any part but the first line of the first (a later part,
+	 * or an attached file, may be nothing but the copy). */
 	for (i = 0; i < texts->len; i++) {
 		g_autofree char *t = bs_body_part_text (texts->pdata[i],
 		    BS_INLINE_MAX);
@@ -537,10 +955,10 @@ bs_original_find (GMimeMessage *report, const BsRules *rules)
 
 		if (t == NULL)
 			continue;
-		at = bs_original_find_inline (t, strlen (t), rules, TRUE);
+		at = find_inline (t, strlen (t), rules, TRUE, FALSE);
 		if (at < 0)
-			at = bs_original_find_inline (t, strlen (t), rules,
-			    FALSE);
+			at = find_inline (t, strlen (t), rules, FALSE, i > 0
+			    || is_attachment (texts->pdata[i]));
 		if (at >= 0) {
 			g_autoptr(GString) copy = bs_original_unquote (t, strlen (t),
 			    (gsize) at, BS_INLINE_MAX);
@@ -552,14 +970,29 @@ bs_original_find (GMimeMessage *report, const BsRules *rules)
 			}
 		}
 	}
+	if ((empty = empty_multipart (body, 0)) != NULL) {
+		BsOriginal *broken = find_broken (empty, rules, depth);
+
+		if (broken != NULL) {
+			bs_original_free (o);
+			return broken;
+		}
+	}
 	if (texts->len > 0) {
 		g_autofree char *t = bs_body_part_text (texts->pdata[0],
 		    BS_INLINE_MAX);
 
-		if (t != NULL && find_summary (o, t, rules))
+		if (t != NULL && (find_summary (o, t, rules)
+		    || find_summary_block (o, t) || find_json_headers (o, t)))
 			o->unparsable = FALSE;
 	}
 	return o;
+}
+
+BsOriginal *
+bs_original_find (GMimeMessage *report, const BsRules *rules)
+{
+	return find_in (g_mime_message_get_mime_part (report), rules, 0);
 }
 
 char *
