@@ -174,9 +174,140 @@ bs_bounce_text_recipients (const char *text, gsize len, const BsRules *rules,
 		r->action = g_strdup ("failed");
 		r->diagnostic = diagnostic_after (text, MAX (limits[i], l->end),
 		    l->end, l->start);
+		/* "addr <addr>": the address again says nothing. */
+		if (r->diagnostic != NULL && (g_ascii_strcasecmp (r->diagnostic,
+		    addr) == 0 || (r->diagnostic[0] == '<'
+		    && g_ascii_strncasecmp (r->diagnostic + 1, addr,
+		    strlen (addr)) == 0 && strcmp (r->diagnostic + 1
+		    + strlen (addr), ">") == 0)))
+			g_clear_pointer (&r->diagnostic, g_free);
 		r->status = bs_bounce_text_status (r->diagnostic);
 		bs_dsn_add_recipient (dsn, r);
 		if (dsn->truncated_recipients > 0)
 			break;
+	}
+}
+
+/* Does the line at p (to end) start with an SMTP failure reply, "550 " or
+ * "550-" (RFC 5321 4.2), after blanks? */
+static gboolean
+reply_line (const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return end - p > 4 && (p[0] == '4' || p[0] == '5')
+	    && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2])
+	    && (p[3] == ' ' || p[3] == '-') && p[4] > ' ';
+}
+
+void
+bs_bounce_text_reply_diagnostics (const char *text, gsize len, BsDsn *dsn)
+{
+	const char *p, *end = text + len;
+	g_autoptr(GString) reply = NULL;
+	guint i;
+
+	if (text == NULL)
+		return;
+	for (i = 0; i < dsn->recipients->len; i++) {
+		const BsRecipient *r = dsn->recipients->pdata[i];
+
+		if (r->diagnostic == NULL)
+			break;
+	}
+	if (i == dsn->recipients->len)
+		return;
+	/* The first reply line, with the lines of a multiline reply. */
+	for (p = text; p < end; ) {
+		const char *nl = memchr (p, '\n', (gsize) (end - p));
+		const char *e = nl != NULL ? nl : end;
+
+		if (reply_line (p, e) && (reply == NULL || (reply->len
+		    < BS_DIAGNOSTIC_MAX && reply->str[3] == '-'))) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (reply == NULL)
+				reply = g_string_new (NULL);
+			else
+				g_string_append_c (reply, ' ');
+			g_string_append_len (reply, p, e - p);
+			g_strchomp (reply->str);
+			reply->len = strlen (reply->str);
+			if (p[3] == ' ')
+				break;
+		} else if (reply != NULL) {
+			break;
+		}
+		p = e + 1;
+	}
+	if (reply == NULL)
+		return;
+	for (i = 0; i < dsn->recipients->len; i++) {
+		BsRecipient *r = dsn->recipients->pdata[i];
+
+		if (r->diagnostic != NULL)
+			continue;
+		r->diagnostic = g_strndup (reply->str, MIN (reply->len,
+		    BS_DIAGNOSTIC_MAX));
+		if (r->status == NULL)
+			r->status = bs_bounce_text_status (r->diagnostic);
+	}
+}
+
+/* Where a line starting name (caseless) starts in text, or NULL. */
+static const char *
+line_starting (const char *text, const char *end, const char *name)
+{
+	gsize nl = strlen (name);
+	const char *p = text;
+
+	while (p < end) {
+		const char *e = memchr (p, '\n', (gsize) (end - p));
+
+		if ((gsize) (end - p) >= nl && g_ascii_strncasecmp (p, name,
+		    nl) == 0)
+			return p;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return NULL;
+}
+
+void
+bs_bounce_text_inline_fields (const char *text, gsize len, BsDsn *dsn)
+{
+	const char *end = text + len, *first, *start;
+	g_autoptr(GString) fields = NULL;
+	g_autoptr(BsDsn) inline_dsn = NULL;
+	guint i, j;
+
+	if (text == NULL || dsn->recipients->len == 0)
+		return;
+	first = line_starting (text, end, "Final-Recipient:");
+	if (first == NULL)
+		return;
+	start = line_starting (text, first, "Reporting-MTA:");
+	/* The per-message group comes first; without one, an empty one. */
+	fields = g_string_new (start != NULL ? NULL : "X-Inline: yes\n\n");
+	g_string_append_len (fields, start != NULL ? start : first,
+	    end - (start != NULL ? start : first));
+	inline_dsn = bs_dsn_parse_fields (fields->str, fields->len);
+	for (i = 0; i < inline_dsn->recipients->len; i++) {
+		BsRecipient *from = inline_dsn->recipients->pdata[i];
+
+		for (j = 0; j < dsn->recipients->len; j++) {
+			BsRecipient *to = dsn->recipients->pdata[j];
+
+			if (from->recipient == NULL || to->recipient == NULL
+			    || g_ascii_strcasecmp (from->recipient,
+			    to->recipient) != 0)
+				continue;
+			if (to->status == NULL)
+				to->status = g_steal_pointer (&from->status);
+			if (to->diagnostic == NULL)
+				to->diagnostic = g_steal_pointer (
+				    &from->diagnostic);
+		}
 	}
 }

@@ -176,6 +176,110 @@ scan_body_part (GMimeObject *part, gpointer user_data)
 	return TRUE;
 }
 
+/* GMime joins the payloads of adjacent base64 encoded-words of one
+ * charset before decoding them (a character may be split between words),
+ * and its decoder stops at the first word's "=" padding: "=?utf-8?B?...pQ==?=
+ * =?utf-8?B?5pys6KqeKQ==?=" lost the second word.  Joined here as bytes
+ * and encoded again as one word, it decodes whole.  Returns: (transfer
+ * full) (nullable) the value to decode instead, or NULL to keep GMime's. */
+static char *
+join_base64_words (const char *raw)
+{
+	GString *out = g_string_new (NULL);
+	g_autoptr(GByteArray) run = g_byte_array_new ();
+	g_autofree char *charset = NULL;
+	const char *p = raw;
+	gboolean changed = FALSE;
+	guint words = 0;
+
+	while (*p != '\0') {
+		const char *q, *cs_end, *text, *end;
+
+		if (p[0] != '=' || p[1] != '?' || (cs_end = strchr (p + 2, '?'))
+		    == NULL || (cs_end[1] != 'B' && cs_end[1] != 'b')
+		    || cs_end[2] != '?' || (end = strstr (cs_end + 3, "?="))
+		    == NULL || end - p > 998) {
+			/* Blanks between two words go; anything else ends
+			 * the run. */
+			for (q = p; *q == ' ' || *q == '\t' || *q == '\r'
+			    || *q == '\n'; q++)
+				;
+			if (q > p && run->len > 0 && q[0] == '=' && q[1] == '?') {
+				p = q;
+				continue;
+			}
+			if (run->len > 0) {
+				g_autofree char *b = g_base64_encode (run->data,
+				    run->len);
+
+				g_string_append_printf (out, "=?%s?B?%s?=",
+				    charset, b);
+				g_byte_array_set_size (run, 0);
+				changed |= words > 1;
+				words = 0;
+			}
+			g_string_append_c (out, *p++);
+			continue;
+		}
+		text = cs_end + 3;
+		if (run->len > 0 && (strlen (charset) != (gsize) (cs_end - p - 2)
+		    || g_ascii_strncasecmp (charset, p + 2, strlen (charset))
+		    != 0)) {
+			g_autofree char *b = g_base64_encode (run->data, run->len);
+
+			g_string_append_printf (out, "=?%s?B?%s?= ", charset, b);
+			g_byte_array_set_size (run, 0);
+			changed |= words > 1;
+			words = 0;
+		}
+		if (run->len == 0) {
+			g_free (charset);
+			charset = g_strndup (p + 2, (gsize) (cs_end - p - 2));
+		}
+		{
+			g_autofree char *enc = g_strndup (text, (gsize) (end - text));
+			gsize n = 0;
+			g_autofree guchar *bytes = g_base64_decode (enc, &n);
+
+			g_byte_array_append (run, bytes, (guint) n);
+		}
+		words++;
+		p = end + 2;
+	}
+	if (run->len > 0) {
+		g_autofree char *b = g_base64_encode (run->data, run->len);
+
+		g_string_append_printf (out, "=?%s?B?%s?=", charset, b);
+		changed |= words > 1;
+	}
+	if (!changed) {
+		g_string_free (out, TRUE);
+		return NULL;
+	}
+	return g_string_free (out, FALSE);
+}
+
+/* The decoded Subject, whole (join_base64_words). */
+static char *
+decoded_subject (GMimeMessage *message)
+{
+	GMimeHeaderList *headers = g_mime_object_get_header_list (
+	    GMIME_OBJECT (message));
+	GMimeHeader *h = g_mime_header_list_get_header (headers, "Subject");
+	const char *raw = h != NULL ? g_mime_header_get_raw_value (h) : NULL;
+	g_autofree char *unfolded = NULL;
+	g_autofree char *joined = NULL;
+
+	if (raw != NULL && strstr (raw, "?=") != NULL) {
+		unfolded = unfold_value (raw);
+		joined = join_base64_words (unfolded);
+	}
+	if (joined != NULL)
+		return g_strstrip (g_mime_utils_header_decode_text (NULL,
+		    joined));
+	return g_strdup (g_mime_message_get_subject (message));
+}
+
 void
 bs_original_fill (BsOriginal *o, GMimeMessage *message)
 {
@@ -230,7 +334,7 @@ bs_original_fill (BsOriginal *o, GMimeMessage *message)
 		    message), NULL);
 	o->to = unfold_value (g_mime_object_get_header (GMIME_OBJECT (message),
 	    "To"));
-	o->subject = g_strdup (g_mime_message_get_subject (message));
+	o->subject = decoded_subject (message);
 	o->date = unfold_value (g_mime_object_get_header (GMIME_OBJECT (message),
 	    "Date"));
 	date = g_mime_message_get_date (message);
@@ -554,6 +658,18 @@ find_part (GMimeObject *part, gpointer user_data)
 	    "application", "octet-stream")))
 		g_ptr_array_add (st->blobs, part);
 	return TRUE;
+}
+
+/* Where a text that is nothing but a copy starts (after blank lines), or
+ * -1. */
+static gssize
+copy_at_start (const char *t)
+{
+	gsize start = 0, len = strlen (t);
+
+	while (start < len && (t[start] == '\n' || t[start] == '\r'))
+		start++;
+	return header_block_at (t, len, start, 0) ? (gssize) start : -1;
 }
 
 /* A copy declared as something else (application/octet-stream, a .eml
@@ -908,7 +1024,7 @@ find_in (GMimeObject *body, const BsRules *rules, guint depth)
 	FindState st = { o, rules, depth, NULL, NULL, NULL, NULL, blobs,
 	    texts };
 	GMimeObject *empty;
-	guint i;
+	guint i, pass;
 
 	bs_body_foreach_leaf (body, BS_ORIGINAL_MAX_PARTS, find_part, &st);
 	if (st.nested != NULL) {
@@ -945,28 +1061,37 @@ find_in (GMimeObject *body, const BsRules *rules, guint depth)
 			return o;
 		}
 	}
-	/* Inline: marker first in every text part, then a bare header
-	 * block in any part but the first line of the first (a later part,
-	 * or an attached file, may be nothing but the copy). */
-	for (i = 0; i < texts->len; i++) {
-		g_autofree char *t = bs_body_part_text (texts->pdata[i],
-		    BS_INLINE_MAX);
-		gssize at;
+	/* Inline: a marker line in any text part first; then a later text
+	 * part or an attached text file that is nothing but the copy; then
+	 * a bare header block in any part but on the first line of the
+	 * first. */
+	for (pass = 0; pass < 3; pass++) {
+		for (i = 0; i < texts->len; i++) {
+			gboolean whole = i > 0 || is_attachment (texts->pdata[i]);
+			g_autofree char *t = NULL;
+			gssize at;
 
-		if (t == NULL)
-			continue;
-		at = find_inline (t, strlen (t), rules, TRUE, FALSE);
-		if (at < 0)
-			at = find_inline (t, strlen (t), rules, FALSE, i > 0
-			    || is_attachment (texts->pdata[i]));
-		if (at >= 0) {
-			g_autoptr(GString) copy = bs_original_unquote (t, strlen (t),
-			    (gsize) at, BS_INLINE_MAX);
+			if (pass == 1 && !whole)
+				continue;
+			t = bs_body_part_text (texts->pdata[i], BS_INLINE_MAX);
+			if (t == NULL)
+				continue;
+			if (pass == 0)
+				at = find_inline (t, strlen (t), rules, TRUE, FALSE);
+			else if (pass == 1)
+				at = copy_at_start (t);
+			else
+				at = find_inline (t, strlen (t), rules, FALSE,
+				    whole);
+			if (at >= 0) {
+				g_autoptr(GString) copy = bs_original_unquote (t,
+				    strlen (t), (gsize) at, BS_INLINE_MAX);
 
-			if (parse_into (o, copy->str, copy->len)) {
-				o->via = "inline";
-				o->unparsable = FALSE;
-				return o;
+				if (parse_into (o, copy->str, copy->len)) {
+					o->via = "inline";
+					o->unparsable = FALSE;
+					return o;
+				}
 			}
 		}
 	}
