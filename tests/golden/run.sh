@@ -8,7 +8,7 @@
 #                             exists, stderr if <case>.err exists
 # A case named <eml>+<variant> reads eml/<eml>.eml (same input, other args).
 # <exit> "?": the verdict has no known right answer (an unlabeled bounce):
-#   exit 0 or 1 will do, and only what known.py keeps is compared; "?0"
+#   exit 0 or 1 will do, and only what known.sh keeps is compared; "?0"
 #   and "?1": the verdict is known (that exit), the score and tests not.
 # expected/<case>.todo: the expected files hold the right answer, which the
 #   program does not give yet; the file says why, and the case's results
@@ -71,7 +71,7 @@ check() {	# case what want got expected-file actual-file
 		fi
 		mode=$2
 		[ "$mode" = add-header ] && mode=hdr
-		python3 "$here/known.py" "$mode" <"$6" >"$6.known" &&
+		sh "$here/known.sh" "$mode" <"$6" >"$6.known" &&
 		    mv "$6.known" "$6"
 		compare "$5" "$6"
 		result $? "$1 $2"
