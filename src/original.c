@@ -23,6 +23,7 @@ bs_original_new (void)
 	BsOriginal *o = g_new0 (BsOriginal, 1);
 
 	o->received = g_ptr_array_new_with_free_func (g_free);
+	o->carrier_received = g_ptr_array_new_with_free_func (g_free);
 	o->dkim_domains = g_ptr_array_new_with_free_func (g_free);
 	o->attachments = g_ptr_array_new_with_free_func (g_free);
 	return o;
@@ -45,6 +46,7 @@ bs_original_free (BsOriginal *o)
 	g_free (o->sender);
 	g_free (o->x_mailer);
 	g_ptr_array_unref (o->received);
+	g_ptr_array_unref (o->carrier_received);
 	g_ptr_array_unref (o->dkim_domains);
 	g_free (o->body_text);
 	g_ptr_array_unref (o->attachments);
@@ -616,6 +618,17 @@ find_part (GMimeObject *part, gpointer user_data)
 
 			if (deeper->found && g_strcmp0 (deeper->via,
 			    "summary") != 0) {
+				BsOriginal *carrier = bs_original_new ();
+				GPtrArray *r;
+
+				/* The report's own hops are what the server
+				 * that returned it wrote. */
+				bs_original_fill (carrier, inner);
+				r = deeper->carrier_received;
+				deeper->carrier_received = carrier->received;
+				carrier->received = r;
+				bs_original_free (carrier);
+				deeper->nested = TRUE;
 				st->nested = deeper;
 				return FALSE;
 			}
