@@ -193,14 +193,21 @@ join_base64_words (const char *raw)
 	const char *p = raw;
 	gboolean changed = FALSE;
 	guint words = 0;
+	gsize n;
 
 	while (*p != '\0') {
 		const char *q, *cs_end, *text, *end;
 
-		if (p[0] != '=' || p[1] != '?' || (cs_end = strchr (p + 2, '?'))
-		    == NULL || (cs_end[1] != 'B' && cs_end[1] != 'b')
-		    || cs_end[2] != '?' || (end = strstr (cs_end + 3, "?="))
-		    == NULL || end - p > 998) {
+		/* An encoded word is at most 75 characters (RFC 2047 2):
+		 * looking no further keeps this linear. */
+		for (n = 0; p[0] == '=' && p[1] == '?' && n < 64
+		    && p[2 + n] != '\0' && p[2 + n] != '?'; n++)
+			;
+		cs_end = p + 2 + n;
+		if (p[0] != '=' || p[1] != '?' || *cs_end != '?'
+		    || (cs_end[1] != 'B'
+		    && cs_end[1] != 'b') || cs_end[2] != '?'
+		    || (end = g_strstr_len (cs_end + 3, 998, "?=")) == NULL) {
 			/* Blanks between two words go; anything else ends
 			 * the run. */
 			for (q = p; *q == ' ' || *q == '\t' || *q == '\r'
@@ -214,8 +221,9 @@ join_base64_words (const char *raw)
 				g_autofree char *b = g_base64_encode (run->data,
 				    run->len);
 
-				g_string_append_printf (out, "=?%s?B?%s?=",
-				    charset, b);
+				g_string_append_printf (out, "=?%s?B?%s?=%s",
+				    charset, b, p[0] == '=' && p[1] == '?' ?
+				    " " : "");
 				g_byte_array_set_size (run, 0);
 				changed |= words > 1;
 				words = 0;
@@ -240,10 +248,10 @@ join_base64_words (const char *raw)
 		}
 		{
 			g_autofree char *enc = g_strndup (text, (gsize) (end - text));
-			gsize n = 0;
-			g_autofree guchar *bytes = g_base64_decode (enc, &n);
+			gsize blen = 0;
+			g_autofree guchar *bytes = g_base64_decode (enc, &blen);
 
-			g_byte_array_append (run, bytes, (guint) n);
+			g_byte_array_append (run, bytes, (guint) blen);
 		}
 		words++;
 		p = end + 2;
@@ -726,7 +734,9 @@ used_boundary (const char *text, gsize len)
 	gsize pos = 0;
 	guint seen = 0;
 
-	while (pos < len && seen < 1000) {
+	/* The first few lines that look like a delimiter: each costs a
+	 * search of the rest of the text. */
+	while (pos < len && seen < 8) {
 		gsize e = line_end (text, len, pos), l = e - pos, i;
 
 		if (l > 2 && l <= 72 && text[pos] == '-' && text[pos + 1] == '-') {
@@ -743,8 +753,8 @@ used_boundary (const char *text, gsize len)
 			if (plain && e < len && g_strstr_len (text + e, len - e,
 			    b) != NULL)
 				return g_steal_pointer (&b);
+			seen++;
 		}
-		seen++;
 		pos = e + 1;
 	}
 	return NULL;
