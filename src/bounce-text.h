@@ -15,6 +15,30 @@
 void bs_bounce_text_recipients (const char *text, gsize len,
     const BsRules *rules, BsDsn *dsn);
 
+/* Some prose bounces copy the delivery-status fields into their text
+ * ("Final-Recipient: ...", "Status: 5.1.1", "Diagnostic-Code: ...",
+ * Amazon WorkMail): the status and diagnostic they give a recipient of
+ * dsn that has none. */
+void bs_bounce_text_inline_fields (const char *text, gsize len, BsDsn *dsn);
+
+/* Gives each recipient of dsn that has no diagnostic the first SMTP
+ * failure reply ("550 5.1.1 User unknown", with the lines of a multiline
+ * reply) found in text, and the status it names. */
+void bs_bounce_text_reply_diagnostics (const char *text, gsize len,
+    BsDsn *dsn);
+
+/* Some prose bounces copy the delivery-status fields into their text
+ * ("Final-Recipient: ...", "Status: 5.1.1", "Diagnostic-Code: ...",
+ * Amazon WorkMail): the status and diagnostic they give a recipient of
+ * dsn replace those read from the prose. */
+void bs_bounce_text_inline_fields (const char *text, gsize len, BsDsn *dsn);
+
+/* Gives each recipient of dsn that has no diagnostic the first SMTP
+ * failure reply ("550 5.1.1 User unknown", with the lines of a multiline
+ * reply) found in text, and the status it names. */
+void bs_bounce_text_reply_diagnostics (const char *text, gsize len,
+    BsDsn *dsn);
+
 /* Returns: (transfer full) (nullable) the first enhanced status code
  * ("5.1.1") in text. */
 char *bs_bounce_text_status (const char *text);

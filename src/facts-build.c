@@ -151,4 +151,9 @@ bs_facts_build_recipients (BsFacts *f, GMimeMessage *m, BsDsn *dsn,
 	}
 	if (f->kind == BS_KIND_NDR || f->kind == BS_KIND_DSN)
 		add_failed_header_recipients (m, f);
+	if (prose != NULL) {
+		bs_bounce_text_inline_fields (prose, strlen (prose), f->dsn);
+		bs_bounce_text_reply_diagnostics (prose, strlen (prose),
+		    f->dsn);
+	}
 }

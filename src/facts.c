@@ -92,11 +92,18 @@ void
 bs_facts_read_hops (BsFacts *f)
 {
 	guint i;
+	GPtrArray *received;
 
 	g_ptr_array_set_size (f->hops, 0);
 	f->vouched = -1;
-	for (i = 0; i < f->original->received->len; i++) {
-		BsHop *hop = bs_hop_parse (f->original->received->pdata[i]);
+	received = f->original->received;
+	/* An original inside a returned report: its hops are the sender's
+	 * word; those of the report that held it were written by the
+	 * server that returned it. */
+	if (f->original->nested)
+		received = f->original->carrier_received;
+	for (i = 0; i < received->len; i++) {
+		BsHop *hop = bs_hop_parse (received->pdata[i]);
 
 		g_ptr_array_add (f->hops, hop);
 		if (f->vouched < 0 && !bs_facts_hop_is_internal (hop))

@@ -15,10 +15,20 @@ typedef struct {
 	gboolean found;
 	const char *via;	/* static: "message/rfc822", "text/rfc822-headers",
 				 * "message/global", "message/global-headers",
-				 * "inline", "summary" (only a Subject or
-				 * Date named in prose), or NULL */
+				 * "inline", "attachment" (a part of another
+				 * type, application/octet-stream say, that
+				 * holds a copy), "summary" (only fields the
+				 * report names: Subject, Date, From, To), or
+				 * NULL */
 	gboolean headers_only;	/* no body came back */
 	gboolean unparsable;	/* a part was there but held no message */
+	gboolean nested;	/* found inside a returned report (a bounce
+				 * forwarded or bounced again): no Received
+				 * line of it was written by the server that
+				 * sent us the report; carrier_received were */
+	GPtrArray *carrier_received;	/* of a nested original: the Received
+				 * values of the report that held it, top
+				 * first (else empty) */
 	char *message_id;	/* as written, unfolded */
 	char *msgid_domain;	/* the domain of Message-ID as GMime parses it,
 				 * lowercase (bs_original_msgid_domain), or NULL */
@@ -47,7 +57,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsOriginal, bs_original_free)
 /* Looks for the returned original: an attached message/rfc822 or
  * message/global, a text/rfc822-headers or message/global-headers part, or
  * a copy quoted inline after a marker line (pattern set original-marker)
- * or recognisable by its header block.  Never returns NULL; found says
+ * or recognisable by its header block, a part with no header of its own,
+ * an attachment of another type that holds a copy, the original of a
+ * returned report (nested), a multipart with a wrong boundary parsed
+ * again, or a summary of its fields.  Never returns NULL; found says
  * whether anything was there.  Returns: (transfer full) */
 BsOriginal *bs_original_find (GMimeMessage *report, const BsRules *rules);
 

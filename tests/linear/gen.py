@@ -8,6 +8,12 @@ Issue 10, defect 3: inputs under 1 MB that took seconds to minutes.
   rcpt-angle SIZE lines of "<uN@ex.com>:" and prose between them
   msgid      a Message-ID domain of "dsl-dsl-..." (msgid-dynamic-host)
   msgid-run  a Message-ID domain of one run "dsldsl...x.y"
+Issue 13 (where the original is):
+  markers    SIZE marker lines, each followed by a field folded over many
+             lines that never makes a header block
+  broken     a multipart whose boundary is never used, SIZE "--x" lines and
+             indented "Subject:" lines in its text
+  encwords   a Subject of SIZE adjacent base64 encoded-words, each padded
 """
 import sys
 
@@ -57,6 +63,20 @@ def main():
         out = dsn(b"Message-ID: <a@" + b"dsl-" * n + b"x.y>\n")
     elif kind == "msgid-run":
         out = dsn(b"Message-ID: <a@" + b"dsl" * n + b"x.y>\n")
+    elif kind == "markers":
+        out = qmail_bounce(b"".join(
+            b"--- Below this line is a copy of the message.\n"
+            b"X-Long: a\n" + b"\tcontinued\n" * 30 + b"not a field\n"
+            for _ in range(n)))
+    elif kind == "broken":
+        out = (b"From: MAILER-DAEMON@mx.example.net\nTo: user@example.org\n"
+               b"Subject: Undelivered Mail Returned to Sender\n"
+               b"MIME-Version: 1.0\nContent-Type: multipart/report; "
+               b"boundary=\"never\"\n\n" +
+               b"".join(b"--x%d\n  Subject: s\nplain text\n" % i
+                        for i in range(n)))
+    elif kind == "encwords":
+        out = dsn(b"Subject: " + b"=?utf-8?B?QQ==?= " * n + b"\n")
     else:
         sys.exit("gen.py: unknown kind " + kind)
     sys.stdout.buffer.write(out)

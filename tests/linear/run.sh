@@ -44,7 +44,7 @@ instructions() {
 
 # kind N: the sizes S = N/8, N, 4N
 set -- qmail 12000 qmail-many 24000 rcpt 500 rcpt-angle 300 msgid 5000 \
-    msgid-run 6000
+    msgid-run 6000 markers 400 broken 4000 encwords 2500
 echo "1..$(($# / 2))"
 n=0
 fail=0

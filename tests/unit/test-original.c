@@ -399,6 +399,209 @@ test_msgid_domain (void)
 	g_assert_null (bs_original_msgid_domain (NULL));
 }
 
+/* The 4-line gap: an inline copy whose first field is a DKIM-Signature
+ * folded over many lines starts at that field, not at a later one. */
+static void
+test_inline_long_first_field (void)
+{
+	static const char text[] =
+	    "The following address failed: nobody@example.com\n"
+	    "\n"
+	    "------ This is a copy of the message, including all the headers. ------\n"
+	    "\n"
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=sel;\n"
+	    "\tc=relaxed/relaxed; t=1717236000;\n"
+	    "\th=from:to:subject:date:message-id;\n"
+	    "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\n"
+	    "\tb=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+	    "\t BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\n"
+	    "\t CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=\n"
+	    "Received: from laptop by mail.example.org; Mon, 1 Jan 2024\n"
+	    "Message-ID: <dkim@example.org>\n"
+	    "From: Kim <kim@example.org>\n"
+	    "Subject: Signed\n"
+	    "\n"
+	    "body\n";
+	gssize at = bs_original_find_inline (text, strlen (text), rules, TRUE);
+
+	g_assert_cmpint (at, ==, (gssize) (strstr (text, "DKIM-Signature")
+	    - text));
+}
+
+/* MIME part headers alone are no original (Content-Type and
+ * MIME-Version no longer make a header block). */
+static void
+test_inline_part_header_not_copy (void)
+{
+	static const char text[] =
+	    "notice\n"
+	    "Content-Type: text/plain\n"
+	    "MIME-Version: 1.0\n"
+	    "\n"
+	    "nothing else\n";
+
+	g_assert_cmpint (bs_original_find_inline (text, strlen (text), rules,
+	    FALSE), ==, -1);
+}
+
+#define COPY(n) \
+	"Received: from mail.example.org (mail.example.org [192.0.2.25])\n" \
+	"\tby mx.example.com with ESMTPS id 1; Mon, 1 Jan 2024 10:00:00 +0000\n" \
+	"Message-ID: <" n "@example.org>\n" \
+	"From: Kim <kim@example.org>\n" \
+	"To: nobody@example.com\n" \
+	"Subject: Shape " n "\n" \
+	"Date: Mon, 1 Jan 2024 09:59:00 +0000\n"
+
+static BsOriginal *
+find (const char *text)
+{
+	g_autoptr(GMimeMessage) m = message (text);
+
+	return bs_original_find (m, rules);
+}
+
+static void
+assert_copy (const BsOriginal *o, const char *via, const char *id,
+    const char *subject)
+{
+	g_assert_true (o->found);
+	g_assert_cmpstr (o->via, ==, via);
+	g_assert_cmpstr (o->message_id, ==, id);
+	g_assert_cmpstr (o->from_address, ==, "kim@example.org");
+	g_assert_cmpstr (o->subject, ==, subject);
+}
+
+/* The copy's header right after the boundary: GMime takes it for the
+ * part's own. */
+static void
+test_headerless_part (void)
+{
+	g_autoptr(BsOriginal) o = find (REPORT_HEAD
+	    "Content-Type: multipart/mixed; boundary=\"B\"\n\n"
+	    "--B\nContent-Type: text/plain\n\nnobody@example.com [User unknown]\n\n"
+	    "--B\n" COPY ("headerless")
+	    "Content-Type: text/plain\n\nHello\n--B--\n");
+
+	assert_copy (o, "inline", "<headerless@example.org>", "Shape headerless");
+	g_assert_cmpuint (o->received->len, ==, 1);
+}
+
+/* The declared boundary is not the one used: parsed again. */
+static void
+test_wrong_boundary (void)
+{
+	g_autoptr(BsOriginal) o = find (REPORT_HEAD
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    "\tboundary=\"declared\"\n\n"
+	    "--used\nContent-Type: text/plain\n\nfailed\n\n"
+	    "--used\nContent-Type: message/rfc822\n\n" COPY ("wrong")
+	    "\nHello\n\n--used--\n");
+
+	assert_copy (o, "message/rfc822", "<wrong@example.org>", "Shape wrong");
+}
+
+/* No boundary at all in the body: the copy is found as text. */
+static void
+test_no_boundary (void)
+{
+	g_autoptr(BsOriginal) o = find (REPORT_HEAD
+	    "Content-Type: multipart/report; report-type=delivery-status;\n"
+	    "\tboundary=\"missing\"\n\n"
+	    "Reporting-MTA: dns; mx.example.com\n\n"
+	    "Final-Recipient: rfc822; nobody@example.com\nAction: failed\n\n"
+	    COPY ("noboundary") "\nHello\n");
+
+	assert_copy (o, "inline", "<noboundary@example.org>",
+	    "Shape noboundary");
+}
+
+/* A copy attached as application/octet-stream (base64). */
+static void
+test_octet_stream (void)
+{
+	g_autofree char *b64 = g_base64_encode ((const guchar *) COPY ("octet")
+	    "\nHello\n", strlen (COPY ("octet") "\nHello\n"));
+	g_autofree char *text = g_strdup_printf (REPORT_HEAD
+	    "Content-Type: multipart/mixed; boundary=\"B\"\n\n"
+	    "--B\nContent-Type: text/plain\n\nfailed\n\n"
+	    "--B\nContent-Type: application/octet-stream; name=\"m.eml\"\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n--B--\n", b64);
+	g_autoptr(BsOriginal) o = find (text);
+
+	assert_copy (o, "attachment", "<octet@example.org>", "Shape octet");
+}
+
+/* A report returned inside a report: the original is the inner one, and
+ * the hops that count are those of the report that held it. */
+static void
+test_nested_report (void)
+{
+	g_autoptr(BsOriginal) o = find (REPORT_HEAD
+	    "Content-Type: multipart/mixed; boundary=\"O\"\n\n"
+	    "--O\nContent-Type: text/plain\n\nreturned by a remote system\n\n"
+	    "--O\nContent-Type: message/rfc822\n\n"
+	    "Received: from mx.example.com (mx.example.com [203.0.113.5])\n"
+	    "\tby gw.example.net; Mon, 1 Jan 2024 10:00:02 +0000\n"
+	    REPORT_HEAD
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"B\"\n\n"
+	    STATUS_PART
+	    "--B\nContent-Type: message/rfc822\n\n" COPY ("nested")
+	    "\nHello\n\n--B--\n\n--O--\n");
+
+	assert_copy (o, "message/rfc822", "<nested@example.org>",
+	    "Shape nested");
+	g_assert_true (o->nested);
+	g_assert_cmpuint (o->carrier_received->len, ==, 1);
+	g_assert_nonnull (strstr (o->carrier_received->pdata[0],
+	    "gw.example.net"));
+}
+
+/* Adjacent base64 words: GMime alone dropped the second. */
+static void
+test_subject_base64_words (void)
+{
+	g_autoptr(BsOriginal) o = find (REPORT_HEAD
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"B\"\n\n"
+	    STATUS_PART
+	    "--B\nContent-Type: text/rfc822-headers\n\n"
+	    "Message-ID: <words@example.org>\nFrom: kim@example.org\n"
+	    "Subject: =?utf-8?B?44OQ44Km44Oz44K544Oh44O844Or44Gu44OG44K544OIKOaXpQ==?=\n"
+	    " =?utf-8?B?5pys6KqeKQ==?=\n\n--B--\n");
+
+	g_assert_cmpstr (o->subject, ==, "バウンスメールのテスト(日本語)");
+}
+
+/* Summaries the report writes of the original: an indented block, and
+ * the header list of an Amazon SES notification.  Summaries count as no
+ * copy in scoring. */
+static void
+test_summary_shapes (void)
+{
+	g_autoptr(BsOriginal) block = find (REPORT_HEAD
+	    "Content-Type: text/plain\n\n"
+	    "Your message\n\n"
+	    "  To:      nobody@example.com\n"
+	    "  Subject: Block summary\n"
+	    "  Sent:    Mon, 1 Jan 2024 09:59:00 +0000\n\n"
+	    "did not reach the following recipient(s):\n");
+	g_autoptr(BsOriginal) ses = find (REPORT_HEAD
+	    "Content-Type: text/plain\n\n"
+	    "{\"notificationType\":\"Bounce\",\"mail\":{\"headers\":["
+	    "{\"name\":\"From\",\"value\":\"kim@example.org\"},{\"name\":\"To\","
+	    "\"value\":\"nobody@example.com\"},{\"name\":\"Subject\",\"value\":"
+	    "\"SES \\u00e9t\\u00e9\"}]}}\n");
+
+	g_assert_cmpstr (block->via, ==, "summary");
+	g_assert_cmpstr (block->subject, ==, "Block summary");
+	g_assert_cmpstr (block->to, ==, "nobody@example.com");
+	g_assert_cmpstr (ses->via, ==, "summary");
+	g_assert_cmpstr (ses->from_address, ==, "kim@example.org");
+	g_assert_cmpstr (ses->subject, ==, "SES été");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -422,6 +625,18 @@ main (int argc, char **argv)
 	g_test_add_func ("/original/address-from-header",
 	    test_address_from_header);
 	g_test_add_func ("/original/msgid-domain", test_msgid_domain);
+	g_test_add_func ("/original/inline-long-first-field",
+	    test_inline_long_first_field);
+	g_test_add_func ("/original/inline-part-header-not-copy",
+	    test_inline_part_header_not_copy);
+	g_test_add_func ("/original/headerless-part", test_headerless_part);
+	g_test_add_func ("/original/wrong-boundary", test_wrong_boundary);
+	g_test_add_func ("/original/no-boundary", test_no_boundary);
+	g_test_add_func ("/original/octet-stream", test_octet_stream);
+	g_test_add_func ("/original/nested-report", test_nested_report);
+	g_test_add_func ("/original/subject-base64-words",
+	    test_subject_base64_words);
+	g_test_add_func ("/original/summary-shapes", test_summary_shapes);
 	ret = g_test_run ();
 	bs_rules_free (rules);
 	g_mime_shutdown ();
