@@ -10,8 +10,8 @@
 
 #include "batv.h"
 #include "build-config.h"
-#include "classify.h"
 #include "config.h"
+#include "engine.h"
 #include "input.h"
 #include "json-api.h"
 #include "ledger.h"
@@ -122,13 +122,10 @@ typedef struct {
 	/* The message of a stdin run, kept until exit: tearing down its
 	 * GMime tree was 6% of a run's instructions, for nothing. */
 	BsInput *stdin_input;
-	/* The sent-mail ledger, opened read-only at the first bounce that
-	 * returns a Message-ID; NULL before, or when it failed (once). */
+	/* The sent-mail ledger, learned into or read by the engine. */
 	char *ledger_path;		/* NULL: --no-ledger */
 	gboolean ledger_given;		/* named by --ledger or the config */
-	gboolean ledger_tried;
-	BsLedger *ledger;
-	BsIdentity *learned;		/* its From addresses, or NULL */
+	BsEngine *engine;		/* made at the first message */
 } Run;
 
 static void
@@ -220,81 +217,12 @@ filter_out (Run *run, BsInput *input, int in_fd, const char *value)
 	}
 }
 
-/* Does the bounce concern one of the learned addresses: is the original
- * from one, or the report to one? */
-static gboolean
-concerns (const BsIdentity *id, const BsFacts *facts)
+/* The engine's warnings, as our own lines on stderr. */
+static void
+engine_warn (const char *message, gpointer data)
 {
-	guint i;
-
-	if (facts->original->from_address != NULL
-	    && bs_identity_match_address (id, facts->original->from_address))
-		return TRUE;
-	for (i = 0; i < facts->owner_headers->len; i++) {
-		if (bs_identity_match_address (id,
-		    facts->owner_headers->pdata[i]))
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* The ledger's proof about a bounce's original.  A ledger that cannot be
- * read is one warning, and the verdict rests on the other evidence.
- * Returns: (transfer none) the identity to score with: the configured one,
- * or, when nothing is configured, the addresses learned from the Sent
- * folder.  Those stand in for --address only for a bounce about one of
- * them: the owner may have addresses that the ledger never saw, so not
- * matching them says little. */
-static const BsIdentity *
-consult_ledger (Run *run, BsFacts *facts)
-{
-	g_autoptr(GError) error = NULL;
-	const BsIdentity *id = run->config->identity;
-
-	if (run->ledger_path == NULL || !bs_facts_is_bounce (facts)
-	    || !facts->original->found || facts->original->message_id == NULL)
-		return id;
-	if (!run->ledger_tried) {
-		g_autoptr(GPtrArray) learned = NULL;
-		guint i;
-
-		run->ledger_tried = TRUE;
-		run->ledger = bs_ledger_open_read (run->ledger_path, &error);
-		if (run->ledger == NULL) {
-			/* No ledger where none was asked for: nothing learned
-			 * yet, not worth a word. */
-			if (run->ledger_given || !g_error_matches (error,
-			    BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN)
-			    || g_file_test (run->ledger_path, G_FILE_TEST_EXISTS))
-				complain ("warning: ledger %s; deciding without "
-				    "it", error->message);
-			return id;
-		}
-		if (bs_identity_is_empty (id))
-			learned = bs_ledger_addresses (run->ledger, 50, &error);
-		for (i = 0; learned != NULL && i < learned->len; i++) {
-			g_autoptr(GError) bad = NULL;
-
-			if (run->learned == NULL)
-				run->learned = bs_identity_new ();
-			if (!bs_identity_add_address (run->learned,
-			    learned->pdata[i], &bad))
-				g_debug ("ledger: %s", bad->message);
-		}
-		g_clear_error (&error);
-	}
-	if (run->ledger == NULL)
-		return id;
-	if (!bs_ledger_judge (run->ledger, facts, &error)) {
-		complain ("warning: ledger %s; deciding without it",
-		    error->message);
-		g_clear_pointer (&run->ledger, bs_ledger_close);
-		facts->ledger_sent = facts->ledger_unsent = FALSE;
-		return id;
-	}
-	if (run->learned != NULL && concerns (run->learned, facts))
-		return run->learned;
-	return id;
+	(void) data;
+	complain ("%s", message);
 }
 
 static void
@@ -302,7 +230,6 @@ classify_input (Run *run, BsInput *input, int in_fd)
 {
 	g_autoptr(BsFacts) facts = NULL;
 	g_autoptr(BsScore) score = NULL;
-	const BsIdentity *identity;
 	const char *name = input->name;
 	/* For the lines of verdict mode and --explain; JSON escapes. */
 	g_autofree char *shown = bs_report_quote_name (name);
@@ -360,11 +287,10 @@ classify_input (Run *run, BsInput *input, int in_fd)
 		}
 		return;
 	}
-	facts = bs_classify (input->message, run->rules);
-	bs_proof_fill (facts, input->message, run->config, run->rules);
-	identity = consult_ledger (run, facts);
-	score = bs_score_compute (facts, identity, run->rules,
-	    run->config->threshold);
+	if (run->engine == NULL)
+		run->engine = bs_engine_new (run->config, run->rules,
+		    run->ledger_path, run->ledger_given, engine_warn, NULL);
+	bs_engine_classify (run->engine, input->message, &facts, &score);
 	if (score->verdict == BS_VERDICT_BACKSCATTER)
 		run->any_backscatter = TRUE;
 	switch (run->mode) {
@@ -743,7 +669,7 @@ main (int argc, char **argv)
 	 * the process and are not freed at exit (a tenth of a message's own
 	 * work); from here, leak checkers see them as still reachable. */
 	static Run run = { MODE_VERDICT, NULL, NULL, FALSE, FALSE, FALSE,
-	    FALSE, NULL, NULL, FALSE, FALSE, NULL, NULL };
+	    FALSE, NULL, NULL, FALSE, NULL };
 	guint n_files, n_stdin, i, modes;
 	int status;
 
@@ -855,8 +781,7 @@ main (int argc, char **argv)
 		}
 		status = exit_status (&run);
 	}
-	g_clear_pointer (&run.ledger, bs_ledger_close);
-	g_clear_pointer (&run.learned, bs_identity_free);
+	g_clear_pointer (&run.engine, bs_engine_free);
 	g_mime_shutdown ();
 	return status;
 }
