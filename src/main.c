@@ -10,6 +10,7 @@
 
 #include "batv.h"
 #include "build-config.h"
+#include "cleanup.h"
 #include "config.h"
 #include "engine.h"
 #include "input.h"
@@ -29,6 +30,7 @@ enum {
 	EXIT_USAGE = 64,
 	EXIT_NOINPUT = 66,
 	EXIT_UNAVAILABLE = 69,
+	EXIT_CANTCREAT = 73,
 	EXIT_TEMPFAIL = 75,
 	EXIT_CONFIG = 78,
 };
@@ -59,6 +61,11 @@ static gboolean opt_no_ledger;
 static char *opt_ledger_expire;
 static char *opt_dkim_keys;
 static char *opt_batv_sign;
+static gboolean opt_summary;
+static char *opt_report;
+static char *opt_move_to;
+static gboolean opt_dry_run;
+static gboolean opt_mbox_rewrite;
 static char **opt_files;
 
 static const GOptionEntry entries[] = {
@@ -102,6 +109,19 @@ static const GOptionEntry entries[] = {
 	  "Do not consult the sent-mail ledger", NULL },
 	{ "ledger-expire", 0, 0, G_OPTION_ARG_STRING, &opt_ledger_expire,
 	  "Remove mail dated more than DAYS ago from the ledger", "DAYS" },
+	{ "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
+	  "After the scan, a summary for a person instead of a line per "
+	  "message (with --json: one JSON object)", NULL },
+	{ "report", 0, 0, G_OPTION_ARG_FILENAME, &opt_report,
+	  "Write the summary as one self-contained HTML page", "FILE.html" },
+	{ "move-to", 0, 0, G_OPTION_ARG_FILENAME, &opt_move_to,
+	  "Move backscatter of Maildir and MH folders into the Maildir FOLDER; "
+	  "copy an mbox's", "FOLDER" },
+	{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
+	  "With --move-to: say what would move, move nothing", NULL },
+	{ "mbox-rewrite", 0, 0, G_OPTION_ARG_NONE, &opt_mbox_rewrite,
+	  "With --move-to: also take the copied messages out of the mbox",
+	  NULL },
 	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
 	  "Debug messages on stderr", NULL },
 	{ "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
@@ -126,6 +146,8 @@ typedef struct {
 	char *ledger_path;		/* NULL: --no-ledger */
 	gboolean ledger_given;		/* named by --ledger or the config */
 	BsEngine *engine;		/* made at the first message */
+	BsCleanup *cleanup;		/* --summary, --report, --move-to */
+	gboolean cleanup_failed;	/* a message not moved, or no report */
 } Run;
 
 static void
@@ -190,6 +212,10 @@ emit (Run *run, char *text, gboolean newline)
 {
 	if (text == NULL)
 		return;
+	if (opt_summary) {		/* the summary comes at the end */
+		g_free (text);
+		return;
+	}
 	if (fputs (text, stdout) == EOF || (newline && putchar ('\n') == EOF))
 		run->write_failed = TRUE;
 	g_free (text);
@@ -223,6 +249,23 @@ engine_warn (const char *message, gpointer data)
 {
 	(void) data;
 	complain ("%s", message);
+}
+
+/* Hands the message on to --summary, --report and --move-to. */
+static void
+cleanup_add (Run *run, const char *name, const char *unclassified,
+    const BsFacts *facts, const BsScore *score)
+{
+	g_autoptr(BsScanRecord) r = NULL;
+
+	if (run->cleanup == NULL)
+		return;
+	r = bs_scan_record_new (name, 0, -1);
+	if (facts != NULL)
+		bs_scan_record_fill (r, facts, score);
+	r->unclassified = unclassified;
+	(void) fflush (stdout);		/* the lines before, in order */
+	bs_cleanup_add (run->cleanup, r, stdout, stderr);
 }
 
 static void
@@ -267,6 +310,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 				run->read_failed = TRUE;
 			}
 		}
+		cleanup_add (run, name, "too-large", NULL, NULL);
 		return;
 	}
 	if (!bs_input_parse (input)) {
@@ -285,6 +329,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			emit (run, bs_report_json_unknown (name, why,
 			    run->config->threshold), TRUE);
 		}
+		cleanup_add (run, name, "parse-error", NULL, NULL);
 		return;
 	}
 	if (run->engine == NULL)
@@ -311,6 +356,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			emit (run, bs_report_line (shown, facts, score), TRUE);
 		break;
 	}
+	cleanup_add (run, name, NULL, facts, score);
 }
 
 static void
@@ -398,10 +444,29 @@ check_stdout_at_exit (void)
 	}
 }
 
+/* --summary, --report, --move-to: FALSE when the folder cannot be made. */
+static gboolean
+start_cleanup (Run *run)
+{
+	g_autoptr(GError) error = NULL;
+	BsCleanupOptions o = { opt_summary, opt_json, opt_report, opt_move_to,
+	    opt_dry_run, opt_mbox_rewrite,
+	    g_strcmp0 (g_getenv ("BS_MOVE_FORCE_COPY"), "1") == 0 };
+
+	if (!opt_summary && opt_report == NULL && opt_move_to == NULL)
+		return TRUE;
+	run->cleanup = bs_cleanup_new (&o, &error);
+	if (run->cleanup == NULL) {
+		complain ("%s", error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static int
 exit_status (const Run *run)
 {
-	if (run->write_failed)
+	if (run->write_failed || run->cleanup_failed)
 		return EXIT_TEMPFAIL;
 	if (run->open_failed)
 		return EXIT_NOINPUT;
@@ -683,7 +748,8 @@ main (int argc, char **argv)
 	    "auto-reply or challenge about mail the owner never sent.");
 	g_option_context_set_description (ctx, "Exit status: 0 backscatter, 1 "
 	    "not backscatter, 64 usage, 66 cannot open a FILE,\n69 --json "
-	    "without json-glib, 75 input unreadable or output unwritable,\n"
+	    "without json-glib, 73 the --move-to folder cannot be made,\n75 input "
+	    "unreadable, output unwritable, or a message not moved,\n"
 	    "78 bad configuration or rule file.\nWith -H: 0 whenever the message was written out.\n"
 	    "--learn-sent: 0 learned, 66 a FILE cannot be read, 75 the ledger "
 	    "is locked\nor cannot be written, 78 it is no ledger or newer.\n"
@@ -717,6 +783,13 @@ main (int argc, char **argv)
 		    "into");
 	if (opt_ledger_expire != NULL && !opt_learn_sent && n_files > 0)
 		return usage_error (ctx, "FILEs are learned with --learn-sent");
+	if ((opt_summary || opt_report != NULL || opt_move_to != NULL)
+	    && (opt_filter || (opt_summary && opt_explain)))
+		return usage_error (ctx, "--summary, --report and --move-to "
+		    "exclude -H, and --summary --explain");
+	if ((opt_dry_run || opt_mbox_rewrite) && opt_move_to == NULL)
+		return usage_error (ctx, "--dry-run and --mbox-rewrite go with "
+		    "--move-to");
 	run.mode = opt_filter ? MODE_FILTER : opt_json ? MODE_JSON :
 	    opt_explain ? MODE_EXPLAIN : MODE_VERDICT;
 
@@ -764,6 +837,8 @@ main (int argc, char **argv)
 		    run.config->path : "(none)",
 		    bs_rules_get_tests (run.rules)->len,
 		    bs_rules_get_sets (run.rules)->len);
+	} else if (status == 0 && !start_cleanup (&run)) {
+		status = EXIT_CANTCREAT;
 	} else if (status == 0) {
 		if (n_files == 0)
 			process_stdin (&run);
@@ -779,9 +854,19 @@ main (int argc, char **argv)
 			/* Said once: the check at exit stays quiet. */
 			clearerr (stdout);
 		}
+		if (run.cleanup != NULL && !bs_cleanup_finish (run.cleanup,
+		    stdout, stderr))
+			run.cleanup_failed = TRUE;
+		if (run.cleanup != NULL && (fflush (stdout) != 0
+		    || ferror (stdout))) {
+			complain ("write error: %s", g_strerror (errno));
+			run.write_failed = TRUE;
+			clearerr (stdout);
+		}
 		status = exit_status (&run);
 	}
 	g_clear_pointer (&run.engine, bs_engine_free);
+	g_clear_pointer (&run.cleanup, bs_cleanup_free);
 	g_mime_shutdown ();
 	return status;
 }

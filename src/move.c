@@ -259,6 +259,39 @@ destination (BsMover *m, const char *path, GError **error)
 	return NULL;
 }
 
+/* Do the files at a and b hold the same bytes? */
+static gboolean
+same_content (const char *a, const char *b)
+{
+	g_autoptr(GMappedFile) x = g_mapped_file_new (a, FALSE, NULL);
+	g_autoptr(GMappedFile) y = g_mapped_file_new (b, FALSE, NULL);
+	gsize len;
+
+	if (x == NULL || y == NULL)
+		return FALSE;
+	len = g_mapped_file_get_length (x);
+	return len == g_mapped_file_get_length (y) && (len == 0 || memcmp (
+	    g_mapped_file_get_contents (x), g_mapped_file_get_contents (y),
+	    len) == 0);
+}
+
+/* A file of that name is in the folder already.  The same bytes are a
+ * copy in flight that a kill interrupted: the source may go now, as it
+ * would have.  Other bytes are someone else's message: both stay. */
+static gboolean
+settle_existing (const char *path, const char *dest, GError **error)
+{
+	if (!same_content (path, dest)) {
+		g_set_error (error, BS_MOVE_ERROR, BS_MOVE_ERROR_EXISTS,
+		    "%s is there already", dest);
+		return FALSE;
+	}
+	if (unlink (path) != 0)
+		return io_error (error, errno, "%s is there already, but cannot "
+		    "remove %s", dest, path);
+	return TRUE;
+}
+
 gboolean
 bs_mover_move_file (BsMover *m, const char *path, char **dest_out,
     GError **error)
@@ -283,9 +316,9 @@ bs_mover_move_file (BsMover *m, const char *path, char **dest_out,
 	if (!m->force_copy && errno != EXDEV) {
 		saved = errno;
 		if (saved == EEXIST) {
-			g_set_error (error, BS_MOVE_ERROR, BS_MOVE_ERROR_EXISTS,
-			    "%s is there already", dest);
-			return FALSE;
+			if (!settle_existing (path, dest, error))
+				return FALSE;
+			goto moved;
 		}
 		return io_error (error, saved, "cannot move %s to %s", path,
 		    dest);
@@ -303,9 +336,9 @@ bs_mover_move_file (BsMover *m, const char *path, char **dest_out,
 		saved = errno;
 		(void) unlink (tmp);
 		if (saved == EEXIST) {
-			g_set_error (error, BS_MOVE_ERROR, BS_MOVE_ERROR_EXISTS,
-			    "%s is there already", dest);
-			return FALSE;
+			if (!settle_existing (path, dest, error))
+				return FALSE;
+			goto moved;
 		}
 		return io_error (error, saved, "cannot link %s", dest);
 	}

@@ -317,8 +317,20 @@ append_timeline (GString *out, const BsSummary *s, guint bar_width)
 	for (i = 0; i < t->buckets->len; i++) {
 		const BsSummaryBucket *b = &g_array_index (t->buckets,
 		    BsSummaryBucket, i);
-		g_autofree char *when = bs_summary_format_time (b->start);
+		g_autofree char *when = NULL;
+		guint run;
 
+		/* A long run of empty buckets is one line. */
+		for (run = 0; i + run < t->buckets->len && g_array_index (
+		    t->buckets, BsSummaryBucket, i + run).count == 0; run++)
+			;
+		if (run >= 3) {
+			g_string_append_printf (out, "  %16s  (%u empty)\n", "...",
+			    run);
+			i += run - 1;
+			continue;
+		}
+		when = bs_summary_format_time (b->start);
 		/* A bucket with any message shows at least one mark. */
 		bar = (guint) ((b->count * bar_width + max - 1) / max);
 		g_string_append_printf (out, "  %.16s |", when);

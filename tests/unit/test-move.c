@@ -110,6 +110,18 @@ test_exists (void)
 
 	make_maildir (src);
 	put (folder, "cur/1.M1P1.h:2,RS", "another\n");
+	/* The same bytes there: a copy a kill interrupted; the source goes. */
+	put (src, "new/3.M3P3.h", "same\n");
+	put (folder, "new/3.M3P3.h", "same\n");
+	{
+		g_autofree char *c = g_build_filename (src, "new/3.M3P3.h", NULL);
+
+		m = bs_mover_new (folder, FALSE, &error);
+		g_assert_true (bs_mover_move_file (m, c, NULL, &error));
+		g_assert_no_error (error);
+		g_assert_false (g_file_test (c, G_FILE_TEST_EXISTS));
+		g_clear_pointer (&m, bs_mover_free);
+	}
 	for (copy = 0; copy < 2; copy++) {
 		m = bs_mover_new (folder, FALSE, &error);
 		bs_mover_set_force_copy (m, copy);
