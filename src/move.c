@@ -251,7 +251,20 @@ destination (BsMover *m, const char *path, GError **error)
 	    || g_file_test (other, G_FILE_TEST_IS_DIR)))
 		return g_build_filename (m->folder, sub, base, NULL);
 	if (is_mh_name (base)) {
-		name = new_name (m);
+		struct stat st;
+
+		/* A name made of the file's device and inode ("time.VdevIino.
+		 * host", as the Maildir spec suggests) is the same when a
+		 * move that a kill cut short is done again: the copy is found
+		 * rather than made twice. */
+		if (stat (path, &st) != 0) {
+			g_set_error (error, BS_MOVE_ERROR, BS_MOVE_ERROR_IO,
+			    "cannot stat %s: %s", path, g_strerror (errno));
+			return NULL;
+		}
+		name = g_strdup_printf ("%" G_GINT64_FORMAT ".V%" G_GINT64_MODIFIER
+		    "xI%" G_GINT64_MODIFIER "x.%s", (gint64) st.st_mtime,
+		    (guint64) st.st_dev, (guint64) st.st_ino, m->host);
 		return g_build_filename (m->folder, "new", name, NULL);
 	}
 	g_set_error (error, BS_MOVE_ERROR, BS_MOVE_ERROR_NOT_FOLDER,

@@ -41,7 +41,7 @@ void bs_mover_set_force_copy (BsMover *mover, gboolean force_copy);
 
 /* Moves the Maildir or MH message at path into the folder: a Maildir
  * file keeps its subfolder (cur or new) and its name with its flags; an
- * MH message gets a new Maildir name in new/.  *dest is where it went, or
+ * MH message gets a Maildir name in new/ made of its device and inode.  *dest is where it went, or
  * would go under dry_run.  On failure the message is where it was. */
 gboolean bs_mover_move_file (BsMover *mover, const char *path, char **dest,
     GError **error) G_GNUC_WARN_UNUSED_RESULT;
