@@ -106,12 +106,12 @@ def maildir_messages(top):
     return found
 
 
-def mbox_messages(path):
-    """{sha256: [path#n]} of the messages of an mbox, unquoted as a
-    Maildir copy holds them."""
-    found = {}
+def mbox_offsets(path):
+    """[(From-line offset, sha256)] of the messages of an mbox, each
+    unquoted as a Maildir copy holds it."""
+    out = []
     if not os.path.exists(path):
-        return found
+        return out
     with open(path, 'rb') as f:
         data = f.read()
     starts = [m.start() for m in re.finditer(rb'^From ', data, flags=re.M)]
@@ -122,7 +122,15 @@ def mbox_messages(path):
         if chunk.endswith(b'\n\n'):
             chunk = chunk[:-1]
         chunk = re.sub(rb'^>(>*From )', rb'\1', chunk, flags=re.M)
-        found.setdefault(digest(chunk), []).append('%s#%d' % (path, n + 1))
+        out.append((s, digest(chunk)))
+    return out
+
+
+def mbox_messages(path):
+    """{sha256: [path#n]} of the messages of an mbox."""
+    found = {}
+    for n, (_, h) in enumerate(mbox_offsets(path)):
+        found.setdefault(h, []).append('%s#%d' % (path, n + 1))
     return found
 
 
