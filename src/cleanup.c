@@ -109,7 +109,9 @@ bs_cleanup_add (BsCleanup *c, const BsScanRecord *r, FILE *out, FILE *err)
 	} else if (c->options.dry_run) {
 		g_autofree char *to = bs_report_quote_name (dest);
 
-		say (out, "would move %s -> %s", shown, to);
+		/* stdout carries the JSON alone. */
+		say (c->options.json ? err : out, "would move %s -> %s", shown,
+		    to);
 		c->moved++;
 	} else {
 		g_debug ("moved %s to %s", r->file, dest);
