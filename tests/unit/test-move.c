@@ -291,11 +291,16 @@ test_stale_dotlock (void)
 	pid_t child;
 	int status;
 
-	/* The pid of a process that is gone. */
-	child = fork ();
-	if (child == 0)
-		_exit (0);
-	g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+	/* The pid of a process that is gone (spawned, not forked: a forked
+	 * child would be a second test process under valgrind). */
+	{
+		char *argv[] = { (char *) "true", NULL };
+
+		g_assert_true (g_spawn_async (NULL, argv, NULL,
+		    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+		    &child, &error));
+		g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+	}
 	pid = g_strdup_printf ("%d\n", (int) child);
 	put (top, "mbox", MSG1 MSG3);
 	put (top, "mbox.lock", pid);
