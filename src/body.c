@@ -289,18 +289,24 @@ bs_part_get_text (GMimeObject *object, gsize max, gsize *len)
 static void
 keep_charset_loaded (const char *charset)
 {
+	/* Worker threads convert at once: the table is theirs in turn. */
+	static GMutex lock;
 	static GHashTable *pinned;	/* canonical name -> iconv_t */
 	const char *canon = g_mime_charset_canon_name (charset);
 	iconv_t cd;
 
+	if (canon == NULL)
+		return;
+	g_mutex_lock (&lock);
 	if (pinned == NULL)
 		pinned = g_hash_table_new (g_str_hash, g_str_equal);
-	if (canon == NULL || g_hash_table_contains (pinned, canon)
-	    || g_hash_table_size (pinned) >= BS_BODY_MAX_PINNED_CHARSETS)
-		return;
-	cd = g_mime_iconv_open ("UTF-8", canon);
-	if (cd != (iconv_t) -1)
-		g_hash_table_insert (pinned, g_strdup (canon), cd);
+	if (!g_hash_table_contains (pinned, canon)
+	    && g_hash_table_size (pinned) < BS_BODY_MAX_PINNED_CHARSETS) {
+		cd = g_mime_iconv_open ("UTF-8", canon);
+		if (cd != (iconv_t) -1)
+			g_hash_table_insert (pinned, g_strdup (canon), cd);
+	}
+	g_mutex_unlock (&lock);
 }
 
 /* g_mime_text_part_get_text, faster for us-ascii and over many parts,

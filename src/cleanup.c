@@ -186,12 +186,14 @@ bs_cleanup_finish (BsCleanup *c, FILE *out, FILE *err)
 		}
 	}
 	if (c->mover != NULL) {
+		gboolean dry = c->options.dry_run;
+
 		say (err, "%s %" G_GUINT64_FORMAT " backscatter message%s, "
-		    "copied %" G_GUINT64_FORMAT " from mboxes%s, %"
-		    G_GUINT64_FORMAT " left where %s", c->options.dry_run ?
-		    "would move" : "moved", c->moved, c->moved == 1 ? "" : "s",
-		    c->copied, c->options.mbox_rewrite && !c->options.dry_run ?
-		    " (rewritten without them)" : "", c->failed,
+		    "%s %" G_GUINT64_FORMAT " from mboxes%s, %" G_GUINT64_FORMAT
+		    " left where %s", dry ? "would move" : "moved", c->moved,
+		    c->moved == 1 ? "" : "s", dry ? "would copy" : "copied",
+		    c->copied, c->options.mbox_rewrite ? (dry ? " and rewrite "
+		    "them" : " (rewritten without them)") : "", c->failed,
 		    c->failed == 1 ? "it was" : "they were");
 	}
 	return ok && c->failed == 0;

@@ -51,6 +51,7 @@ find (GModule *module, const char *name, gpointer *where, GError **error)
 	return FALSE;
 }
 
+/* Under start_lock. */
 static gboolean
 open_library (GError **error)
 {
@@ -95,6 +96,12 @@ struct BsDkimKeys {
 	GHashTable *records;	/* "selector._domainkey.domain" -> record */
 	GHashTable *domains;	/* domain -> itself */
 };
+
+/* Opening libopendkim and starting a BsDkim: worker threads share one
+ * BsDkim (in the config), and the first of them to verify starts it.
+ * One DKIM_LIB serves many threads, as in opendkim's own milter; each
+ * verification has its own DKIM handle. */
+static GMutex start_lock;
 
 struct BsDkim {
 	DKIM_LIB *lib;		/* NULL until the first verification */
@@ -413,24 +420,35 @@ bs_dkim_start (BsDkim *dkim, GError **error)
 	/* Bare LF from GMime's output becomes CRLF, as canonicalization
 	 * needs. */
 	unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
+	DKIM_LIB *dl;
 
-	if (dkim->lib != NULL)
+	if (g_atomic_pointer_get (&dkim->lib) != NULL)
 		return TRUE;
-	if (!open_library (error))
+	g_mutex_lock (&start_lock);
+	if (dkim->lib != NULL) {
+		g_mutex_unlock (&start_lock);
+		return TRUE;
+	}
+	if (!open_library (error)) {
+		g_mutex_unlock (&start_lock);
 		return FALSE;
-	dkim->lib = lib.dkim_init (NULL, NULL);
-	if (dkim->lib == NULL) {
+	}
+	dl = lib.dkim_init (NULL, NULL);
+	if (dl == NULL) {
+		g_mutex_unlock (&start_lock);
 		g_set_error (error, BS_DKIM_ERROR, BS_DKIM_ERROR_LIBRARY,
 		    "libopendkim could not start");
 		return FALSE;
 	}
-	(void) lib.dkim_options (dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS,
+	(void) lib.dkim_options (dl, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS,
 	    &flags, sizeof flags);
-	(void) lib.dkim_options (dkim->lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT,
+	(void) lib.dkim_options (dl, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT,
 	    &timeout, sizeof timeout);
-	(void) lib.dkim_set_prescreen (dkim->lib, prescreen);
+	(void) lib.dkim_set_prescreen (dl, prescreen);
 	if (dkim->keys != NULL)
-		(void) lib.dkim_set_key_lookup (dkim->lib, key_lookup);
+		(void) lib.dkim_set_key_lookup (dl, key_lookup);
+	g_atomic_pointer_set (&dkim->lib, dl);
+	g_mutex_unlock (&start_lock);
 	return TRUE;
 }
 
@@ -474,13 +492,14 @@ bs_dkim_verify (BsDkim *dkim, const char *data, gsize len,
 
 	if (detail != NULL)
 		*detail = NULL;
-	if (dkim->failed)
+	if (g_atomic_int_get (&dkim->failed))
 		return BS_DKIM_NONE;
 	if (!bs_dkim_start (dkim, &local)) {
 		/* Falls open: no proof either way, said once. */
-		g_printerr ("backscatter-check: DKIM not verified: %s\n",
-		    local->message);
-		dkim->failed = TRUE;
+		if (g_atomic_int_compare_and_exchange (&dkim->failed, FALSE,
+		    TRUE))
+			g_printerr ("backscatter-check: DKIM not verified: "
+			    "%s\n", local->message);
 		return BS_DKIM_NONE;
 	}
 	d = lib.dkim_verify (dkim->lib, (const unsigned char *) "original", NULL,

@@ -19,21 +19,20 @@ find (GModule *module, const char *name, gpointer *where, GError **error)
 #define FIND(field, symbol) \
 	find (module, #symbol, (gpointer *) &api.field, error)
 
-const BsJsonApi *
-bs_json_api (GError **error)
+static BsJsonApi api;
+
+/* Under bs_json_api's lock. */
+static gboolean
+open_api (GError **error)
 {
-	static BsJsonApi api;
-	static gboolean loaded;
 	GModule *module;
 
-	if (loaded)
-		return &api;
 	module = g_module_open (BS_JSON_GLIB_SONAME, G_MODULE_BIND_LAZY
 	    | G_MODULE_BIND_LOCAL);
 	if (module == NULL) {
 		g_set_error (error, BS_JSON_API_ERROR, 0, "cannot load %s: %s",
 		    BS_JSON_GLIB_SONAME, g_module_error ());
-		return NULL;
+		return FALSE;
 	}
 	if (!FIND (builder_new, json_builder_new)
 	    || !FIND (builder_begin_object, json_builder_begin_object)
@@ -53,10 +52,28 @@ bs_json_api (GError **error)
 	    || !FIND (generator_to_data, json_generator_to_data)
 	    || !FIND (node_unref, json_node_unref)) {
 		g_module_close (module);
-		return NULL;
+		return FALSE;
 	}
 	/* The table points into it for the rest of the process. */
 	g_module_make_resident (module);
-	loaded = TRUE;
-	return &api;
+	return TRUE;
+}
+
+const BsJsonApi *
+bs_json_api (GError **error)
+{
+	static GMutex lock;
+	static gint loaded;
+	gboolean ok = TRUE;
+
+	if (g_atomic_int_get (&loaded))
+		return &api;
+	g_mutex_lock (&lock);
+	if (!loaded) {
+		ok = open_api (error);
+		if (ok)
+			g_atomic_int_set (&loaded, TRUE);
+	}
+	g_mutex_unlock (&lock);
+	return ok ? &api : NULL;
 }

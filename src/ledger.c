@@ -67,8 +67,9 @@ static struct {
 
 #if BS_SQLITE_STATIC
 static gboolean
-load_sqlite (GError **error)
+open_sqlite (GError **error)
 {
+	(void) error;
 	sq.bind_int = sqlite3_bind_int;
 	sq.bind_int64 = sqlite3_bind_int64;
 	sq.bind_null = sqlite3_bind_null;
@@ -92,14 +93,12 @@ load_sqlite (GError **error)
 	return TRUE;
 }
 #else
+/* Under load_sqlite's lock. */
 static gboolean
-load_sqlite (GError **error)
+open_sqlite (GError **error)
 {
-	static gboolean loaded;
 	void *module;
 
-	if (loaded)
-		return TRUE;
 	/* libsqlite3 is linked with BIND_NOW: its 1,600 relocations are all
 	 * made at once, most of them to its own functions.  RTLD_DEEPBIND
 	 * looks those up in it first instead of in every library of the
@@ -136,10 +135,30 @@ load_sqlite (GError **error)
 		return FALSE;
 	}
 	/* Kept open for the life of the process. */
-	loaded = TRUE;
 	return TRUE;
 }
+
 #endif
+
+/* Once per process, whichever thread's engine opens a ledger first. */
+static gboolean
+load_sqlite (GError **error)
+{
+	static GMutex lock;
+	static gint loaded;
+	gboolean ok = TRUE;
+
+	if (g_atomic_int_get (&loaded))
+		return TRUE;
+	g_mutex_lock (&lock);
+	if (!loaded) {
+		ok = open_sqlite (error);
+		if (ok)
+			g_atomic_int_set (&loaded, TRUE);
+	}
+	g_mutex_unlock (&lock);
+	return ok;
+}
 
 #undef FIND
 

@@ -21,6 +21,7 @@
 #include "proof.h"
 #include "report.h"
 #include "rules.h"
+#include "scan.h"
 #include "score.h"
 
 /* sysexits.h values; the exit status list of the man page. */
@@ -66,6 +67,9 @@ static char *opt_report;
 static char *opt_move_to;
 static gboolean opt_dry_run;
 static gboolean opt_mbox_rewrite;
+static gboolean opt_recursive;
+static gint opt_jobs;
+static gboolean opt_quiet;
 static char **opt_files;
 
 static const GOptionEntry entries[] = {
@@ -122,6 +126,13 @@ static const GOptionEntry entries[] = {
 	{ "mbox-rewrite", 0, 0, G_OPTION_ARG_NONE, &opt_mbox_rewrite,
 	  "With --move-to: also take the copied messages out of the mbox",
 	  NULL },
+	{ "recursive", 'r', 0, G_OPTION_ARG_NONE, &opt_recursive,
+	  "Read the folders in the FILEs too (Maildir++ subfolders, folder "
+	  "trees)", NULL },
+	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	  "Classify in N threads (default: the number of processors)", "N" },
+	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+	  "No progress on the terminal", NULL },
 	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
 	  "Debug messages on stderr", NULL },
 	{ "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
@@ -243,24 +254,36 @@ filter_out (Run *run, BsInput *input, int in_fd, const char *value)
 	}
 }
 
-/* The engine's warnings, as our own lines on stderr. */
+/* The engine's warnings, as our own lines on stderr: each said once,
+ * though every worker's engine finds the same missing ledger. */
 static void
 engine_warn (const char *message, gpointer data)
 {
+	static GMutex lock;
+	static GHashTable *said;
+	gboolean first;
+
 	(void) data;
-	complain ("%s", message);
+	g_mutex_lock (&lock);
+	if (said == NULL)
+		said = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+		    NULL);
+	first = g_hash_table_add (said, g_strdup (message));
+	g_mutex_unlock (&lock);
+	if (first)
+		complain ("%s", message);
 }
 
 /* Hands the message on to --summary, --report and --move-to. */
 static void
-cleanup_add (Run *run, const char *name, const char *unclassified,
+cleanup_add (Run *run, const BsScanPlace *place, const char *unclassified,
     const BsFacts *facts, const BsScore *score)
 {
 	g_autoptr(BsScanRecord) r = NULL;
 
 	if (run->cleanup == NULL)
 		return;
-	r = bs_scan_record_new (name, 0, -1);
+	r = bs_scan_record_new (place->file, place->message, place->offset);
 	if (facts != NULL)
 		bs_scan_record_fill (r, facts, score);
 	r->unclassified = unclassified;
@@ -310,7 +333,8 @@ classify_input (Run *run, BsInput *input, int in_fd)
 				run->read_failed = TRUE;
 			}
 		}
-		cleanup_add (run, name, "too-large", NULL, NULL);
+		cleanup_add (run, &(BsScanPlace) { name, 0, -1 }, "too-large",
+		    NULL, NULL);
 		return;
 	}
 	if (!bs_input_parse (input)) {
@@ -329,7 +353,8 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			emit (run, bs_report_json_unknown (name, why,
 			    run->config->threshold), TRUE);
 		}
-		cleanup_add (run, name, "parse-error", NULL, NULL);
+		cleanup_add (run, &(BsScanPlace) { name, 0, -1 }, why, NULL,
+		    NULL);
 		return;
 	}
 	if (run->engine == NULL)
@@ -356,7 +381,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			emit (run, bs_report_line (shown, facts, score), TRUE);
 		break;
 	}
-	cleanup_add (run, name, NULL, facts, score);
+	cleanup_add (run, &(BsScanPlace) { name, 0, -1 }, NULL, facts, score);
 }
 
 static void
@@ -422,6 +447,102 @@ process_file (Run *run, const char *path)
 	}
 	if (fd >= 0)
 		close (fd);
+}
+
+/* The output stage of a scan of the FILEs: one message, in input order.
+ * An mbox's Nth message is "MBOX:N" in lines, and "file", "message" and
+ * "offset" in JSON. */
+static void
+scan_output (const BsScanPlace *place, const BsFacts *facts,
+    const BsScore *score, const char *unknown, gpointer data)
+{
+	Run *run = data;
+	g_autofree char *name = place->message > 0 ? g_strdup_printf ("%s:%u",
+	    place->file, place->message) : g_strdup (place->file);
+	/* For the lines of verdict mode and --explain; JSON escapes. */
+	g_autofree char *shown = bs_report_quote_name (name);
+	guint64 offset = place->offset > 0 ? (guint64) place->offset : 0;
+
+	if (unknown != NULL) {
+		gboolean too_large = strcmp (unknown, "too-large") == 0;
+
+		g_debug ("%s: not classified: %s", name, unknown);
+		switch (run->mode) {
+		case MODE_FILTER:
+			break;		/* -H reads one message, not here */
+		case MODE_JSON:
+			emit (run, bs_report_json_unknown_at (place->file,
+			    place->message, offset, unknown,
+			    run->config->threshold), TRUE);
+			break;
+		case MODE_EXPLAIN:
+			if (too_large)
+				emit (run, g_strdup_printf ("%s\n  not "
+				    "classified: larger than --max-size\n",
+				    shown), FALSE);
+			break;
+		case MODE_VERDICT:
+			if (too_large)
+				emit (run, g_strdup_printf ("%s: unknown "
+				    "reason=too-large", shown), TRUE);
+			break;
+		}
+		cleanup_add (run, place, unknown, NULL, NULL);
+		return;
+	}
+	if (score->verdict == BS_VERDICT_BACKSCATTER)
+		run->any_backscatter = TRUE;
+	switch (run->mode) {
+	case MODE_FILTER:
+		break;
+	case MODE_JSON:
+		emit (run, bs_report_json_at (place->file, place->message,
+		    offset, facts, score), TRUE);
+		break;
+	case MODE_EXPLAIN:
+		emit (run, bs_report_explain (shown, facts, score), FALSE);
+		break;
+	case MODE_VERDICT:
+		emit (run, bs_report_line (shown, facts, score), TRUE);
+		break;
+	}
+	cleanup_add (run, place, NULL, facts, score);
+}
+
+static void
+scan_problem (BsScanProblem problem, const char *message, gpointer data)
+{
+	Run *run = data;
+
+	complain ("%s", message);
+	switch (problem) {
+	case BS_SCAN_PROBLEM_OPEN:
+		run->open_failed = TRUE;
+		break;
+	case BS_SCAN_PROBLEM_READ:
+		run->read_failed = TRUE;
+		break;
+	}
+}
+
+/* Every message of the FILEs, in worker threads, in order. */
+static void
+scan_files (Run *run, guint n_files)
+{
+	BsScanOptions o = { 0 };
+
+	o.config = run->config;
+	o.rules = run->rules;
+	o.ledger_path = run->ledger_path;
+	o.ledger_given = run->ledger_given;
+	o.jobs = opt_jobs > 0 ? (guint) opt_jobs : g_get_num_processors ();
+	o.recursive = opt_recursive;
+	o.progress = !opt_quiet && isatty (STDERR_FILENO);
+	o.func = scan_output;
+	o.problem = scan_problem;
+	o.warn = engine_warn;
+	o.data = run;
+	bs_scan_run (&o, opt_files, n_files);
 }
 
 /* At exit, whoever calls it: output that could not be written is 75 with
@@ -527,7 +648,7 @@ learn_sent (Run *run, guint n_files)
 	g_autoptr(BsLedger) ledger = NULL;
 	g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (
 	    (GDestroyNotify) bs_sent_message_free);
-	Learn l = { messages, 0, 0, isatty (STDERR_FILENO) };
+	Learn l = { messages, 0, 0, !opt_quiet && isatty (STDERR_FILENO) };
 	guint i, added = 0, known = 0, expire_days = 0;
 	gint64 removed = 0;
 
@@ -616,8 +737,9 @@ fail:
 	return ledger_status (error);
 }
 
+/* many: more than one message to classify, for which JIT pays. */
 static int
-load_settings (Run *run, guint n_files)
+load_settings (Run *run, gboolean many)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *config_path = NULL;
@@ -692,9 +814,9 @@ load_settings (Run *run, guint n_files)
 	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* JIT pays for itself only over many messages. */
 	if (rules_dir != NULL)
-		run->rules = bs_rules_load_dir (rules_dir, n_files > 1, &error);
+		run->rules = bs_rules_load_dir (rules_dir, many, &error);
 	else
-		run->rules = bs_rules_load_builtin (n_files > 1, &error);
+		run->rules = bs_rules_load_builtin (many, &error);
 	if (run->rules == NULL) {
 		complain ("%s", error->message);
 		return EXIT_CONFIG;
@@ -767,9 +889,12 @@ main (int argc, char **argv)
 	if (modes > 1)
 		return usage_error (ctx, "-H, --json and --explain exclude each "
 		    "other");
-	if (opt_filter && n_files > 1)
+	if (opt_filter && (n_files > 1 || opt_recursive))
 		return usage_error (ctx, "-H takes one message: stdin or one "
 		    "FILE");
+	if (opt_jobs < 0 || opt_jobs > 1024)
+		return usage_error (ctx, "--jobs: %d is not a number of threads "
+		    "from 1 to 1024", opt_jobs);
 	for (i = 0, n_stdin = 0; i < n_files; i++)
 		n_stdin += strcmp (opt_files[i], "-") == 0 ? 1 : 0;
 	if (n_stdin > 1)
@@ -808,7 +933,8 @@ main (int argc, char **argv)
 		return EXIT_UNAVAILABLE;
 	}
 	g_mime_init ();
-	status = load_settings (&run, n_files);
+	status = load_settings (&run, !opt_filter
+	    && bs_scan_is_many (opt_files, n_files, opt_recursive));
 	if (status == 0 && (opt_learn_sent || opt_ledger_expire != NULL)) {
 		status = learn_sent (&run, n_files);
 	} else if (status == 0 && opt_batv_sign != NULL) {
@@ -842,12 +968,13 @@ main (int argc, char **argv)
 	} else if (status == 0) {
 		if (n_files == 0)
 			process_stdin (&run);
-		for (i = 0; i < n_files; i++) {
-			if (strcmp (opt_files[i], "-") == 0)
-				process_stdin (&run);
-			else
-				process_file (&run, opt_files[i]);
-		}
+		else if (run.mode == MODE_FILTER
+		    && strcmp (opt_files[0], "-") == 0)
+			process_stdin (&run);
+		else if (run.mode == MODE_FILTER)
+			process_file (&run, opt_files[0]);
+		else
+			scan_files (&run, n_files);
 		if (fflush (stdout) != 0 || ferror (stdout)) {
 			complain ("write error: %s", g_strerror (errno));
 			run.write_failed = TRUE;

@@ -313,10 +313,20 @@ bs_mover_move_file (BsMover *m, const char *path, char **dest_out,
 	g_autofree char *dest_dir = NULL;
 	g_autofree char *src_dir = NULL;
 	g_autofree char *tmp = NULL;
+	struct stat src_st, dest_st;
 	int fd, saved;
 
 	if (dest == NULL)
 		return FALSE;
+	/* A message of the folder itself (a scan with -r reads it too):
+	 * there already, and never "settled" by removing it. */
+	if (stat (path, &src_st) == 0 && stat (dest, &dest_st) == 0
+	    && src_st.st_dev == dest_st.st_dev
+	    && src_st.st_ino == dest_st.st_ino) {
+		if (dest_out != NULL)
+			*dest_out = g_steal_pointer (&dest);
+		return TRUE;
+	}
 	if (m->dry_run) {
 		if (dest_out != NULL)
 			*dest_out = g_steal_pointer (&dest);

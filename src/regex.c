@@ -1,4 +1,5 @@
 /* regex.c: the one place that talks to PCRE2. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "regex.h"
@@ -26,16 +27,11 @@ struct BsRegex {
 	uint32_t pairs;		/* ovector pairs a match needs */
 };
 
-static pcre2_match_context *match_context;
-/* One match data for every pattern: pcre2_match keeps its backtracking
- * frames (20 KiB at least) in the match data, and one per pattern made a
- * single message allocate and fault in megabytes for hundreds of patterns
- * that each match once.  Grown to the largest capture count seen. */
-static pcre2_match_data *match_data;
-static uint32_t match_data_pairs;
+/* The limits every thread's match context gets (bs_regex_set_limits). */
+static guint match_limit = BS_REGEX_MATCH_LIMIT;
+static guint heap_limit = BS_REGEX_HEAP_LIMIT_KIB;
 static guint limit_hits;
-static guint32 match_limit = BS_REGEX_MATCH_LIMIT;
-static guint32 heap_limit = BS_REGEX_HEAP_LIMIT_KIB;
+static atomic_uint_fast64_t work_total;
 
 /* The callouts of the search under way, and what it may spend. */
 typedef struct {
@@ -43,8 +39,34 @@ typedef struct {
 	guint64 budget;
 } Budget;
 
-static Budget budget;
-static guint64 work_total;
+/* What one thread matches with; compiled patterns are shared and only
+ * read.  One match data for every pattern: pcre2_match keeps its
+ * backtracking frames (20 KiB at least) in the match data, and one per
+ * pattern made a single message allocate and fault in megabytes for
+ * hundreds of patterns that each match once.  Grown to the largest
+ * capture count seen.  The match context holds the callout's data, the
+ * thread's budget, so it is the thread's too.  JIT code runs on the
+ * thread's own machine stack (PCRE2's default, no shared JIT stack). */
+typedef struct {
+	pcre2_match_context *context;
+	pcre2_match_data *data;
+	uint32_t pairs;
+	guint match_limit;
+	guint heap_limit;
+	Budget budget;
+} Matcher;
+
+static void
+matcher_free (gpointer data)
+{
+	Matcher *m = data;
+
+	pcre2_match_data_free (m->data);
+	pcre2_match_context_free (m->context);
+	g_free (m);
+}
+
+static GPrivate matcher_key = G_PRIVATE_INIT (matcher_free);
 
 G_DEFINE_QUARK (bs-regex-error-quark, bs_regex_error)
 
@@ -61,39 +83,46 @@ count_work (pcre2_callout_block *block, void *data)
 	return 0;
 }
 
-static pcre2_match_context *
-shared_match_context (void)
+/* This thread's matcher, made at its first search. */
+static Matcher *
+this_matcher (void)
 {
-	if (match_context == NULL) {
-		match_context = pcre2_match_context_create (NULL);
-		pcre2_set_callout (match_context, count_work, &budget);
-		pcre2_set_match_limit (match_context, match_limit);
-		pcre2_set_heap_limit (match_context, heap_limit);
+	Matcher *m = g_private_get (&matcher_key);
+	guint limit = g_atomic_int_get (&match_limit);
+	guint heap = g_atomic_int_get (&heap_limit);
+
+	if (G_UNLIKELY (m == NULL)) {
+		m = g_new0 (Matcher, 1);
+		m->context = pcre2_match_context_create (NULL);
+		pcre2_set_callout (m->context, count_work, &m->budget);
+		g_private_set (&matcher_key, m);
 	}
-	return match_context;
+	if (G_UNLIKELY (m->match_limit != limit || m->heap_limit != heap)) {
+		m->match_limit = limit;
+		m->heap_limit = heap;
+		pcre2_set_match_limit (m->context, limit);
+		pcre2_set_heap_limit (m->context, heap);
+	}
+	return m;
 }
 
 void
 bs_regex_set_limits (guint32 limit, guint32 heap_kib)
 {
-	match_limit = limit;
-	heap_limit = heap_kib;
-	if (match_context != NULL) {
-		pcre2_set_match_limit (match_context, match_limit);
-		pcre2_set_heap_limit (match_context, heap_limit);
-	}
+	g_atomic_int_set (&match_limit, limit);
+	g_atomic_int_set (&heap_limit, heap_kib);
 }
 
 guint
 bs_regex_limit_hits (void)
 {
-	return limit_hits;
+	return g_atomic_int_get (&limit_hits);
 }
 
 guint64
 bs_regex_work (void)
 {
-	return work_total;
+	return atomic_load_explicit (&work_total, memory_order_relaxed);
 }
 
 static uint32_t
@@ -206,14 +235,15 @@ bs_regex_decode (const guint8 *data, gsize len, guint n, BsRegex **out)
 gboolean
 bs_regex_jit (BsRegex *re)
 {
-	static int off = -1;
+	static gsize off;	/* 0: not read yet, 1: JIT, 2: no JIT */
 
 	/* JIT code reads up to 15 bytes past the subject with vector loads
 	 * (harmless: within the page), which valgrind reports as errors;
 	 * tests/valgrind-wrap.sh sets this to run interpreted. */
-	if (off < 0)
-		off = g_getenv ("BACKSCATTER_CHECK_NO_JIT") != NULL;
-	if (off)
+	if (g_once_init_enter (&off))
+		g_once_init_leave (&off, g_getenv ("BACKSCATTER_CHECK_NO_JIT")
+		    != NULL ? 2 : 1);
+	if (off == 2)
 		return FALSE;
 	return pcre2_jit_compile (re->code, PCRE2_JIT_COMPLETE) == 0;
 }
@@ -241,6 +271,7 @@ bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
 {
 	PCRE2_SIZE *ovector;
 	uint32_t options = 0;
+	Matcher *mt;
 	int rc;
 
 	if (subject == NULL || offset > len)
@@ -255,22 +286,24 @@ bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
 			len--;
 		options |= PCRE2_NOTEOL;
 	}
-	if (re->pairs > match_data_pairs) {
-		pcre2_match_data_free (match_data);
-		match_data_pairs = MAX (re->pairs, 16);
-		match_data = pcre2_match_data_create (match_data_pairs, NULL);
+	mt = this_matcher ();
+	if (re->pairs > mt->pairs) {
+		pcre2_match_data_free (mt->data);
+		mt->pairs = MAX (re->pairs, 16);
+		mt->data = pcre2_match_data_create (mt->pairs, NULL);
 	}
-	budget.spent = 0;
-	budget.budget = BS_REGEX_BUDGET_BASE
+	mt->budget.spent = 0;
+	mt->budget.budget = BS_REGEX_BUDGET_BASE
 	    + (guint64) BS_REGEX_BUDGET_PER_BYTE * (len - offset);
 	rc = pcre2_match (re->code, (PCRE2_SPTR) subject, len, offset, options,
-	    match_data, shared_match_context ());
-	work_total += budget.spent;
+	    mt->data, mt->context);
+	atomic_fetch_add_explicit (&work_total, mt->budget.spent,
+	    memory_order_relaxed);
 	if (rc < 0) {
 		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT
 		    || rc == PCRE2_ERROR_DEPTHLIMIT
 		    || rc == PCRE2_ERROR_CALLOUT) {
-			limit_hits++;
+			g_atomic_int_inc (&limit_hits);
 			g_debug ("regex: match limit hit (%d), treated as no match",
 			    rc);
 		}
@@ -278,7 +311,7 @@ bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
 	}
 	if (m == NULL)
 		return TRUE;
-	ovector = pcre2_get_ovector_pointer (match_data);
+	ovector = pcre2_get_ovector_pointer (mt->data);
 	m->start = ovector[0];
 	m->end = ovector[1];
 	m->group_start = -1;

@@ -2,8 +2,9 @@
  *
  * Only regex.c sees pcre2.h.  Each pattern is compiled once per process:
  * rule files when they load, built-in rules by decoding what PCRE2 compiled
- * at build time, on first use.  Matching shares one match data (grown once)
- * and gives up quietly (no match) when the match or heap limit is hit, so
+ * at build time, on first use.  Compiled patterns are only read when
+ * matching, so threads share them; each thread matches with its own match
+ * data and budget (made at its first search), and gives up quietly (no match) when the match or heap limit is hit, so
  * hostile mail cannot make us hang.
  *
  * Every search is bounded, whatever the pattern: it reads at most
@@ -79,9 +80,11 @@ gboolean bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
  * exponential; no built-in pattern may have one (tests/unit/test-linear). */
 gssize bs_regex_nested_quantifier (const char *pattern);
 
-/* Number of times a match or heap limit stopped a match, process-wide. */
+/* Number of times a match or heap limit stopped a match, process-wide
+ * (all threads). */
 guint bs_regex_limit_hits (void);
 /* The work of every search so far, process-wide, in the units the budget
  * counts (pattern items tried): for tests that compare growth. */
 guint64 bs_regex_work (void);
+/* For every thread, from its next search on. */
 void bs_regex_set_limits (guint32 match_limit, guint32 heap_limit_kib);

@@ -25,6 +25,13 @@ struct BsRules {
 	gboolean tests_listed;
 };
 
+/* Rules, their alternatives' compiled patterns and prefilters are made on
+ * first use, and many threads may use one BsRules at once: what is made is
+ * published with an atomic store after it is whole, read with an atomic
+ * load, and made under this lock, so that it is made once.  Recursive:
+ * listing every built-in rule makes each of them. */
+static GRecMutex making;
+
 /* Keys of a group that are not patterns. */
 static const char *const meta_keys[] = {
 	"description", "weight", "target", "encoding", "tier", NULL,
@@ -142,13 +149,19 @@ rule_new (const BsRuleSpec *spec, gboolean copy, gboolean jit)
 	return rule;
 }
 
+/* Under making.  The last part is stored last, atomically: once it is
+ * there the alternative is ready (alternative_ready). */
 static void
 alternative_set (BsAlternative *alt, guint i, BsRegex *re)
 {
-	alt->parts[i] = re;
-	alt->re = alt->parts[0];
 	if (alt->jit && !bs_regex_jit (re))
 		g_debug ("%s: no JIT, matching interpreted", alt->key);
+	if (i == 0)
+		alt->re = re;
+	if (i + 1 == alt->n_parts)
+		g_atomic_pointer_set (&alt->parts[i], re);
+	else
+		alt->parts[i] = re;
 }
 
 static gboolean
@@ -165,7 +178,7 @@ alternative_compile (BsAlternative *alt, GError **error)
 			continue;
 		re = bs_regex_new (pattern, alt->flags, error);
 		if (re == NULL) {
-			alt->broken = TRUE;
+			g_atomic_int_set (&alt->broken, TRUE);
 			return FALSE;
 		}
 		alternative_set (alt, i, re);
@@ -441,15 +454,20 @@ bs_rules_load_builtin (gboolean jit, GError **error)
 static BsRule *
 builtin_rule (BsRules *rules, guint i)
 {
-	if (rules->builtin[i] == NULL) {
-		BsRule *rule = rule_new (&bs_builtin_rules[i], FALSE,
-		    rules->jit);
+	BsRule *rule = g_atomic_pointer_get (&rules->builtin[i]);
 
+	if (G_LIKELY (rule != NULL))
+		return rule;
+	g_rec_mutex_lock (&making);
+	rule = rules->builtin[i];
+	if (rule == NULL) {
+		rule = rule_new (&bs_builtin_rules[i], FALSE, rules->jit);
 		if (bs_builtin_code[i].blocks != NULL)
 			rule->code = &bs_builtin_code[i];
-		rules->builtin[i] = rule;
+		g_atomic_pointer_set (&rules->builtin[i], rule);
 	}
-	return rules->builtin[i];
+	g_rec_mutex_unlock (&making);
+	return rule;
 }
 
 /* The built-in [pattern NAME] (is_test FALSE) or [test NAME], or NULL. */
@@ -485,13 +503,18 @@ builtin_list (BsRules *rules, gboolean is_test)
 	GPtrArray *order = is_test ? rules->test_order : rules->set_order;
 	guint i;
 
-	if (*listed)
+	if (g_atomic_int_get (listed))
 		return;
-	for (i = 0; i < bs_builtin_count; i++) {
-		if (bs_builtin_rules[i].is_test == is_test)
-			g_ptr_array_add (order, builtin_rule (rules, i));
+	g_rec_mutex_lock (&making);
+	if (!*listed) {
+		for (i = 0; i < bs_builtin_count; i++) {
+			if (bs_builtin_rules[i].is_test == is_test)
+				g_ptr_array_add (order,
+				    builtin_rule (rules, i));
+		}
+		g_atomic_int_set (listed, TRUE);
 	}
-	*listed = TRUE;
+	g_rec_mutex_unlock (&making);
 }
 
 static gboolean
@@ -732,12 +755,34 @@ rule_prefilter (const BsRule *rule)
 static gboolean
 prefilter_off (void)
 {
-	static int off = -1;
+	static gsize off;	/* 0: not read yet, 1: on, 2: off */
 
 	/* For the test that the prefilter changes no verdict. */
-	if (off < 0)
-		off = g_getenv ("BACKSCATTER_CHECK_NO_PREFILTER") != NULL;
-	return off;
+	if (g_once_init_enter (&off))
+		g_once_init_leave (&off,
+		    g_getenv ("BACKSCATTER_CHECK_NO_PREFILTER") != NULL ? 2 : 1);
+	return off == 2;
+}
+
+/* The rule's prefilter, made at its first match. */
+static const BsPrefilter *
+rule_prefilter_ready (const BsRule *crule)
+{
+	BsRule *rule = (BsRule *) crule;
+	BsPrefilter *pf = g_atomic_pointer_get (&rule->prefilter);
+
+	if (G_LIKELY (pf != NULL))
+		return pf;
+	g_rec_mutex_lock (&making);
+	pf = rule->prefilter;
+	if (pf == NULL) {
+		pf = rule->code != NULL && rule->code->prefilter != NULL ?
+		    bs_prefilter_new_static (rule->code->prefilter) :
+		    rule_prefilter (rule);
+		g_atomic_pointer_set (&rule->prefilter, pf);
+	}
+	g_rec_mutex_unlock (&making);
+	return pf;
 }
 
 /* Compiles alt if it is not yet.  Built-in patterns compile on first use;
@@ -748,12 +793,17 @@ alternative_ready (const BsRule *rule, BsAlternative *alt)
 {
 	g_autoptr(GError) local = NULL;
 
-	if (alt->parts[alt->n_parts - 1] != NULL || alt->broken)
+	if (G_LIKELY (g_atomic_pointer_get (&alt->parts[alt->n_parts - 1])
+	    != NULL) || g_atomic_int_get (&alt->broken))
 		return;
-	alternative_decode (rule, alt);
-	if (!alternative_compile (alt, &local))
-		g_warning ("%s: [%s] %s: %s", rule->origin, rule->name,
-		    alt->key, local->message);
+	g_rec_mutex_lock (&making);
+	if (alt->parts[alt->n_parts - 1] == NULL && !alt->broken) {
+		alternative_decode (rule, alt);
+		if (!alternative_compile (alt, &local))
+			g_warning ("%s: [%s] %s: %s", rule->origin, rule->name,
+			    alt->key, local->message);
+	}
+	g_rec_mutex_unlock (&making);
 }
 
 /* What a pattern of a test reads of its target, at most (see
@@ -792,21 +842,18 @@ bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
 	guint8 may_stack[256];
 	g_autofree guint8 *may_heap = NULL;
 	guint8 *may = may_stack;
+	const BsPrefilter *pf;
 	gboolean found = FALSE;
 	guint i, j, k;
 
 	if (rule == NULL || text == NULL || offset > len)
 		return FALSE;
-	if (rule->prefilter == NULL)
-		((BsRule *) rule)->prefilter = rule->code != NULL
-		    && rule->code->prefilter != NULL ?
-		    bs_prefilter_new_static (rule->code->prefilter) :
-		    rule_prefilter (rule);
-	if (bs_prefilter_size (rule->prefilter) > G_N_ELEMENTS (may_stack))
-		may = may_heap = g_new (guint8, bs_prefilter_size (rule->prefilter));
+	pf = rule_prefilter_ready (rule);
+	if (bs_prefilter_size (pf) > G_N_ELEMENTS (may_stack))
+		may = may_heap = g_new (guint8, bs_prefilter_size (pf));
 	if (prefilter_off ())
-		memset (may, TRUE, bs_prefilter_size (rule->prefilter));
-	else if (bs_prefilter_scan (rule->prefilter, text + offset,
+		memset (may, TRUE, bs_prefilter_size (pf));
+	else if (bs_prefilter_scan (pf, text + offset,
 	    len - offset, may) == 0)
 		return FALSE;
 	for (i = 0, k = 0; i < rule->alternatives->len; i++) {

@@ -18,8 +18,9 @@ typedef struct {
 				 * otherwise */
 
 	/* What it is. */
-	const char *unclassified;	/* static: why it was not classified
-					 * ("too-large", "parse-error"), or
+	const char *unclassified;	/* (transfer none): why it was not
+					 * classified ("too-large",
+					 * "parse-error", "too-complex"), or
 					 * NULL; verdict is then NOT_BOUNCE */
 	BsVerdict verdict;
 	BsKind kind;

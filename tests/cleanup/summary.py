@@ -76,6 +76,15 @@ def main():
              and j.get('forged_senders', [{}])[0].get('name') ==
              'kim@example.org', 'JSON top servers and forged senders', j)
 
+        # The same mail as one Maildir, and as one mbox: the same summary.
+        box = os.path.join(work, 'mbox')
+        lib.write_mbox(box, lib.attack(PER_HOUR))
+        by_folder = run(['--summary', os.path.join(work, 'in')]).stdout
+        by_mbox = run(['--summary', '-j', '2', box]).stdout
+        t.ok(by_folder == text.encode() and by_mbox == by_folder,
+             'the same summary from the files, the Maildir and the mbox',
+             by_mbox.decode())
+
         r = run(['--summary'] + plain)
         t.ok(r.returncode == 1 and b'1 messages, 0 backscatter' in
              r.stdout, 'no backscatter: exit 1', r.stdout)

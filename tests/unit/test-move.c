@@ -74,6 +74,11 @@ check_maildir_move (gboolean force_copy)
 	g_assert_cmpstr (moved, ==, "From: a\n\none\n");
 	g_assert_true (bs_mover_move_file (m, b, &dest2, &error));
 	g_assert_true (g_str_has_suffix (dest2, "junk/new/2.M2P2.h"));
+	/* A message of the folder itself stays as it is. */
+	g_clear_pointer (&dest, g_free);
+	g_assert_true (bs_mover_move_file (m, dest2, &dest, &error));
+	g_assert_no_error (error);
+	g_assert_true (g_file_test (dest2, G_FILE_TEST_EXISTS));
 	g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
 	/* Nothing left in tmp/ by a copy. */
 	{
