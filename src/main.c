@@ -61,7 +61,7 @@ static char *opt_ledger_expire;
 static char *opt_dkim_keys;
 static char *opt_batv_sign;
 static gboolean opt_recursive;
-static gint opt_jobs;
+static gint opt_jobs = -1;	/* -1: one per processor */
 static gboolean opt_quiet;
 static char **opt_files;
 
@@ -485,7 +485,8 @@ scan_files (Run *run, guint n_files)
 	o.rules = run->rules;
 	o.ledger_path = run->ledger_path;
 	o.ledger_given = run->ledger_given;
-	o.jobs = opt_jobs > 0 ? (guint) opt_jobs : g_get_num_processors ();
+	o.jobs = opt_jobs > 0 ? (guint) opt_jobs :
+	    MAX (g_get_num_processors (), 1);
 	o.recursive = opt_recursive;
 	o.progress = !opt_quiet && isatty (STDERR_FILENO);
 	o.func = scan_output;
@@ -822,7 +823,7 @@ main (int argc, char **argv)
 	if (opt_filter && (n_files > 1 || opt_recursive))
 		return usage_error (ctx, "-H takes one message: stdin or one "
 		    "FILE");
-	if (opt_jobs < 0 || opt_jobs > 1024)
+	if (opt_jobs == 0 || opt_jobs < -1 || opt_jobs > 1024)
 		return usage_error (ctx, "--jobs: %d is not a number of threads "
 		    "from 1 to 1024", opt_jobs);
 	for (i = 0, n_stdin = 0; i < n_files; i++)
