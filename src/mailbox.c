@@ -561,7 +561,11 @@ read_mbox_messages (BsMbox *mbox, const char *name, BsMailboxFunc func,
 		g_autoptr(BsSentMessage) sm = NULL;
 		gsize len = 0;
 		const char *d = bytes != NULL ? g_bytes_get_data (bytes, &len) :
-		    "";
+		    NULL;
+
+		/* An empty message's bytes are NULL. */
+		if (d == NULL)
+			d = "";
 
 		sm = bs_mailbox_parse_message (d, len);
 		if (!func (sm, data, error))

@@ -401,62 +401,74 @@ process_file (Run *run, const char *path)
 		close (fd);
 }
 
-/* The output stage of a scan of the FILEs: one message, in input order.
- * An mbox's Nth message is "MBOX:N" in lines, and "file", "message" and
- * "offset" in JSON. */
-static void
-scan_output (const BsScanPlace *place, const BsFacts *facts,
+/* The report of one message of a scan, made in the worker thread that
+ * classified it: an mbox's Nth message is "MBOX:N" in lines, and "file",
+ * "message" and "offset" in JSON.  Reads only what no thread changes. */
+static char *
+scan_format (const BsScanPlace *place, const BsFacts *facts,
     const BsScore *score, const char *unknown, gpointer data)
 {
-	Run *run = data;
+	const Run *run = data;
 	g_autofree char *name = place->message > 0 ? g_strdup_printf ("%s:%u",
 	    place->file, place->message) : g_strdup (place->file);
 	/* For the lines of verdict mode and --explain; JSON escapes. */
 	g_autofree char *shown = bs_report_quote_name (name);
+	g_autofree char *text = NULL;
 	guint64 offset = place->offset > 0 ? (guint64) place->offset : 0;
 
 	if (unknown != NULL) {
 		gboolean too_large = strcmp (unknown, "too-large") == 0;
 
-		g_debug ("%s: not classified: %s", name, unknown);
 		switch (run->mode) {
 		case MODE_FILTER:
-			break;		/* -H reads one message, not here */
+			return NULL;	/* -H reads one message, not here */
 		case MODE_JSON:
-			emit (run, bs_report_json_unknown_at (place->file,
+			text = bs_report_json_unknown_at (place->file,
 			    place->message, offset, unknown,
-			    run->config->threshold), TRUE);
+			    run->config->threshold);
 			break;
 		case MODE_EXPLAIN:
-			if (too_large)
-				emit (run, g_strdup_printf ("%s\n  not "
-				    "classified: larger than --max-size\n",
-				    shown), FALSE);
-			break;
+			return too_large ? g_strdup_printf ("%s\n  not "
+			    "classified: larger than --max-size\n", shown) :
+			    NULL;
 		case MODE_VERDICT:
-			if (too_large)
-				emit (run, g_strdup_printf ("%s: unknown "
-				    "reason=too-large", shown), TRUE);
+			return too_large ? g_strdup_printf ("%s: unknown "
+			    "reason=too-large\n", shown) : NULL;
+		}
+	} else {
+		switch (run->mode) {
+		case MODE_FILTER:
+			return NULL;
+		case MODE_JSON:
+			text = bs_report_json_at (place->file, place->message,
+			    offset, facts, score);
+			break;
+		case MODE_EXPLAIN:
+			return bs_report_explain (shown, facts, score);
+		case MODE_VERDICT:
+			text = bs_report_line (shown, facts, score);
 			break;
 		}
-		return;
 	}
-	if (score->verdict == BS_VERDICT_BACKSCATTER)
+	return text != NULL ? g_strconcat (text, "\n", NULL) : NULL;
+}
+
+/* The output stage of a scan of the FILEs: one message, in input order. */
+static void
+scan_output (const BsScanPlace *place, const BsFacts *facts,
+    const BsScore *score, const char *unknown, const char *text,
+    gpointer data)
+{
+	Run *run = data;
+
+	(void) facts;
+	if (unknown != NULL)
+		g_debug ("%s%s%.0u: not classified: %s", place->file,
+		    place->message > 0 ? ":" : "", place->message, unknown);
+	else if (score->verdict == BS_VERDICT_BACKSCATTER)
 		run->any_backscatter = TRUE;
-	switch (run->mode) {
-	case MODE_FILTER:
-		break;
-	case MODE_JSON:
-		emit (run, bs_report_json_at (place->file, place->message,
-		    offset, facts, score), TRUE);
-		break;
-	case MODE_EXPLAIN:
-		emit (run, bs_report_explain (shown, facts, score), FALSE);
-		break;
-	case MODE_VERDICT:
-		emit (run, bs_report_line (shown, facts, score), TRUE);
-		break;
-	}
+	if (text != NULL)
+		emit (run, g_strdup (text), FALSE);
 }
 
 static void
@@ -490,6 +502,7 @@ scan_files (Run *run, guint n_files)
 	o.recursive = opt_recursive;
 	o.progress = !opt_quiet && isatty (STDERR_FILENO);
 	o.func = scan_output;
+	o.format = scan_format;
 	o.problem = scan_problem;
 	o.warn = engine_warn;
 	o.data = run;
