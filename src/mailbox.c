@@ -532,6 +532,15 @@ bs_mbox_next (BsMbox *mb, guint64 max, BsMboxMessage *m, GError **error)
 		g_byte_array_set_size (out, out->len - 2);
 		size -= 2;
 	}
+	/* A message with no line end of its own but the one its writer
+	 * put to end it: bare-CR mail (old Macs, some gateways), which
+	 * must stay without LF to be read as it is in a file. */
+	if (out != NULL && out->len > 2 && out->data[out->len - 1] == '\n'
+	    && memchr (out->data, '\n', out->len - 1) == NULL
+	    && memchr (out->data, '\r', out->len - 2) != NULL) {
+		g_byte_array_set_size (out, out->len - 1);
+		size--;
+	}
 	m->size = size;
 	if (out != NULL)
 		m->data = g_byte_array_free_to_bytes (g_steal_pointer (&out));
@@ -552,7 +561,11 @@ read_mbox_messages (BsMbox *mbox, const char *name, BsMailboxFunc func,
 		g_autoptr(BsSentMessage) sm = NULL;
 		gsize len = 0;
 		const char *d = bytes != NULL ? g_bytes_get_data (bytes, &len) :
-		    "";
+		    NULL;
+
+		/* An empty message's bytes are NULL. */
+		if (d == NULL)
+			d = "";
 
 		sm = bs_mailbox_parse_message (d, len);
 		if (!func (sm, data, error))

@@ -68,7 +68,7 @@ static char *opt_move_to;
 static gboolean opt_dry_run;
 static gboolean opt_mbox_rewrite;
 static gboolean opt_recursive;
-static gint opt_jobs;
+static gint opt_jobs = -1;	/* -1: one per processor */
 static gboolean opt_quiet;
 static char **opt_files;
 
@@ -449,64 +449,78 @@ process_file (Run *run, const char *path)
 		close (fd);
 }
 
-/* The output stage of a scan of the FILEs: one message, in input order.
- * An mbox's Nth message is "MBOX:N" in lines, and "file", "message" and
- * "offset" in JSON. */
-static void
-scan_output (const BsScanPlace *place, const BsFacts *facts,
+/* The report of one message of a scan, made in the worker thread that
+ * classified it: an mbox's Nth message is "MBOX:N" in lines, and "file",
+ * "message" and "offset" in JSON.  Reads only what no thread changes. */
+static char *
+scan_format (const BsScanPlace *place, const BsFacts *facts,
     const BsScore *score, const char *unknown, gpointer data)
 {
-	Run *run = data;
-	g_autofree char *name = place->message > 0 ? g_strdup_printf ("%s:%u",
-	    place->file, place->message) : g_strdup (place->file);
-	/* For the lines of verdict mode and --explain; JSON escapes. */
-	g_autofree char *shown = bs_report_quote_name (name);
+	const Run *run = data;
+	g_autofree char *name = NULL;
+	g_autofree char *shown = NULL;
+	g_autofree char *text = NULL;
 	guint64 offset = place->offset > 0 ? (guint64) place->offset : 0;
 
+	if (opt_summary)
+		return NULL;	/* no line per message */
+	name = place->message > 0 ? g_strdup_printf ("%s:%u", place->file,
+	    place->message) : g_strdup (place->file);
+	/* For the lines of verdict mode and --explain; JSON escapes. */
+	shown = bs_report_quote_name (name);
 	if (unknown != NULL) {
 		gboolean too_large = strcmp (unknown, "too-large") == 0;
 
-		g_debug ("%s: not classified: %s", name, unknown);
 		switch (run->mode) {
 		case MODE_FILTER:
-			break;		/* -H reads one message, not here */
+			return NULL;	/* -H reads one message, not here */
 		case MODE_JSON:
-			emit (run, bs_report_json_unknown_at (place->file,
+			text = bs_report_json_unknown_at (place->file,
 			    place->message, offset, unknown,
-			    run->config->threshold), TRUE);
+			    run->config->threshold);
 			break;
 		case MODE_EXPLAIN:
-			if (too_large)
-				emit (run, g_strdup_printf ("%s\n  not "
-				    "classified: larger than --max-size\n",
-				    shown), FALSE);
-			break;
+			return too_large ? g_strdup_printf ("%s\n  not "
+			    "classified: larger than --max-size\n", shown) :
+			    NULL;
 		case MODE_VERDICT:
-			if (too_large)
-				emit (run, g_strdup_printf ("%s: unknown "
-				    "reason=too-large", shown), TRUE);
+			return too_large ? g_strdup_printf ("%s: unknown "
+			    "reason=too-large\n", shown) : NULL;
+		}
+	} else {
+		switch (run->mode) {
+		case MODE_FILTER:
+			return NULL;
+		case MODE_JSON:
+			text = bs_report_json_at (place->file, place->message,
+			    offset, facts, score);
+			break;
+		case MODE_EXPLAIN:
+			return bs_report_explain (shown, facts, score);
+		case MODE_VERDICT:
+			text = bs_report_line (shown, facts, score);
 			break;
 		}
-		cleanup_add (run, place, unknown, NULL, NULL);
-		return;
 	}
-	if (score->verdict == BS_VERDICT_BACKSCATTER)
+	return text != NULL ? g_strconcat (text, "\n", NULL) : NULL;
+}
+
+/* The output stage of a scan of the FILEs: one message, in input order. */
+static void
+scan_output (const BsScanPlace *place, const BsFacts *facts,
+    const BsScore *score, const char *unknown, const char *text,
+    gpointer data)
+{
+	Run *run = data;
+
+	if (unknown != NULL)
+		g_debug ("%s%s%.0u: not classified: %s", place->file,
+		    place->message > 0 ? ":" : "", place->message, unknown);
+	else if (score->verdict == BS_VERDICT_BACKSCATTER)
 		run->any_backscatter = TRUE;
-	switch (run->mode) {
-	case MODE_FILTER:
-		break;
-	case MODE_JSON:
-		emit (run, bs_report_json_at (place->file, place->message,
-		    offset, facts, score), TRUE);
-		break;
-	case MODE_EXPLAIN:
-		emit (run, bs_report_explain (shown, facts, score), FALSE);
-		break;
-	case MODE_VERDICT:
-		emit (run, bs_report_line (shown, facts, score), TRUE);
-		break;
-	}
-	cleanup_add (run, place, NULL, facts, score);
+	if (text != NULL)
+		emit (run, g_strdup (text), FALSE);
+	cleanup_add (run, place, unknown, facts, score);
 }
 
 static void
@@ -535,10 +549,12 @@ scan_files (Run *run, guint n_files)
 	o.rules = run->rules;
 	o.ledger_path = run->ledger_path;
 	o.ledger_given = run->ledger_given;
-	o.jobs = opt_jobs > 0 ? (guint) opt_jobs : g_get_num_processors ();
+	o.jobs = opt_jobs > 0 ? (guint) opt_jobs :
+	    MAX (g_get_num_processors (), 1);
 	o.recursive = opt_recursive;
 	o.progress = !opt_quiet && isatty (STDERR_FILENO);
 	o.func = scan_output;
+	o.format = scan_format;
 	o.problem = scan_problem;
 	o.warn = engine_warn;
 	o.data = run;
@@ -892,7 +908,7 @@ main (int argc, char **argv)
 	if (opt_filter && (n_files > 1 || opt_recursive))
 		return usage_error (ctx, "-H takes one message: stdin or one "
 		    "FILE");
-	if (opt_jobs < 0 || opt_jobs > 1024)
+	if (opt_jobs == 0 || opt_jobs < -1 || opt_jobs > 1024)
 		return usage_error (ctx, "--jobs: %d is not a number of threads "
 		    "from 1 to 1024", opt_jobs);
 	for (i = 0, n_stdin = 0; i < n_files; i++)

@@ -8,6 +8,21 @@
 /* json-glib, loaded by the first JSON report (json-api.h). */
 static const BsJsonApi *json;
 
+/* Sets json once, for every thread: only the first exchange writes it,
+ * and each thread reads it after its own atomic read of it. */
+static gboolean
+json_ready (void)
+{
+	const BsJsonApi *api = bs_json_api (NULL);
+
+	if (api == NULL)
+		return FALSE;
+	if (g_atomic_pointer_get (&json) == NULL)
+		(void) g_atomic_pointer_compare_and_exchange (&json, NULL,
+		    (gpointer) api);
+	return TRUE;
+}
+
 static void
 add_string (JsonBuilder *b, const char *name, const char *value)
 {
@@ -155,7 +170,7 @@ bs_report_json_at (const char *file, guint message, guint64 offset,
 	g_autoptr(JsonBuilder) b = NULL;
 	guint i;
 
-	if ((json = bs_json_api (NULL)) == NULL)
+	if (!json_ready ())
 		return NULL;
 	b = json->builder_new ();
 	json->builder_begin_object (b);
@@ -206,7 +221,7 @@ bs_report_json_unknown_at (const char *file, guint message, guint64 offset,
 {
 	g_autoptr(JsonBuilder) b = NULL;
 
-	if ((json = bs_json_api (NULL)) == NULL)
+	if (!json_ready ())
 		return NULL;
 	b = json->builder_new ();
 	json->builder_begin_object (b);

@@ -35,10 +35,16 @@ typedef struct {
 	BsFacts *facts;
 	BsScore *score;
 	const char *unknown;
+	char *text;		/* what options->format made */
 	char *problem_text;	/* NULL: none */
 	BsScanProblem problem;
 	gboolean vanished;
-	gboolean done;		/* under Scan.lock */
+	/* Handing a job over and back: GAsyncQueue and GMutex order the
+	 * accesses, and these atomics say so to ThreadSanitizer too (it does
+	 * not see GLib's futex locks): set before the push, read after the
+	 * pop; set when done, read before the results are. */
+	gint queued;
+	gint done;
 } Job;
 
 typedef struct {
@@ -68,6 +74,7 @@ job_free (Job *job)
 		g_bytes_unref (job->raw);
 	bs_facts_free (job->facts);
 	bs_score_free (job->score);
+	g_free (job->text);
 	g_free (job->problem_text);
 	g_free (job);
 }
@@ -120,6 +127,17 @@ classify (const BsScanOptions *o, BsEngine *engine, Job *job)
 	bs_engine_classify (engine, input->message, &job->facts, &job->score);
 }
 
+static void
+classify_and_format (const BsScanOptions *o, BsEngine *engine, Job *job)
+{
+	BsScanPlace place = { job->file, job->message, job->offset };
+
+	classify (o, engine, job);
+	if (o->format != NULL && job->problem_text == NULL && !job->vanished)
+		job->text = o->format (&place, job->facts, job->score,
+		    job->unknown, o->data);
+}
+
 static gpointer
 work (gpointer data)
 {
@@ -133,9 +151,10 @@ work (gpointer data)
 
 		if (job == &stop_job)
 			break;
-		classify (o, engine, job);
+		(void) g_atomic_int_get (&job->queued);
+		classify_and_format (o, engine, job);
 		g_mutex_lock (&scan->lock);
-		job->done = TRUE;
+		g_atomic_int_set (&job->done, TRUE);
 		g_cond_broadcast (&scan->done_cond);
 		g_mutex_unlock (&scan->lock);
 	}
@@ -158,7 +177,8 @@ hand_on (Scan *scan, Job *job)
 	if (job->problem_text != NULL)
 		o->problem (job->problem, job->problem_text, o->data);
 	else if (!job->vanished)
-		o->func (&place, job->facts, job->score, job->unknown, o->data);
+		o->func (&place, job->facts, job->score, job->unknown,
+		    job->text, o->data);
 	if (scan->progress != NULL)
 		bs_progress_update (scan->progress, scan->files_done,
 		    scan->mbox_messages_done, scan->mbox_done);
@@ -183,12 +203,24 @@ drain_one (Scan *scan)
 	Job *job = g_queue_pop_head (&scan->pending);
 
 	g_mutex_lock (&scan->lock);
-	while (!job->done)
+	while (!g_atomic_int_get (&job->done))
 		g_cond_wait (&scan->done_cond, &scan->lock);
 	g_mutex_unlock (&scan->lock);
 	scan->pending_bytes -= job->bytes;
 	hand_on (scan, job);
 	job_free (job);
+}
+
+/* To a worker; a problem has nothing to classify. */
+static void
+queue (Scan *scan, Job *job)
+{
+	if (job->problem_text != NULL) {
+		g_atomic_int_set (&job->done, TRUE);
+		return;
+	}
+	g_atomic_int_set (&job->queued, TRUE);
+	g_async_queue_push (scan->queue, job);
 }
 
 static void
@@ -202,7 +234,7 @@ submit (Scan *scan, Job *job)
 				scan->engine = bs_engine_new (o->config,
 				    o->rules, o->ledger_path, o->ledger_given,
 				    o->warn, o->data);
-			classify (o, scan->engine, job);
+			classify_and_format (o, scan->engine, job);
 		}
 		hand_on (scan, job);
 		job_free (job);
@@ -217,18 +249,9 @@ submit (Scan *scan, Job *job)
 	g_queue_push_tail (&scan->pending, job);
 	if (scan->workers != NULL) {
 		/* The first job waited for the second. */
-		if (scan->pending.length == 2) {
-			Job *first = g_queue_peek_head (&scan->pending);
-
-			if (first->problem_text == NULL)
-				g_async_queue_push (scan->queue, first);
-			else
-				first->done = TRUE;
-		}
-		if (job->problem_text == NULL)
-			g_async_queue_push (scan->queue, job);
-		else
-			job->done = TRUE;
+		if (scan->pending.length == 2)
+			queue (scan, g_queue_peek_head (&scan->pending));
+		queue (scan, job);
 	}
 	while (scan->pending.length >= BS_SCAN_AHEAD * o->jobs
 	    || (scan->pending_bytes > BS_SCAN_MAX_BYTES_AHEAD
@@ -249,7 +272,7 @@ finish (Scan *scan)
 			scan->engine = bs_engine_new (scan->o->config,
 			    scan->o->rules, scan->o->ledger_path,
 			    scan->o->ledger_given, scan->o->warn, scan->o->data);
-			classify (scan->o, scan->engine, job);
+			classify_and_format (scan->o, scan->engine, job);
 		}
 		hand_on (scan, job);
 		job_free (job);

@@ -24,9 +24,20 @@ typedef struct {
 /* The output stage: called in the main thread, once per message, in
  * input order.  facts and score are NULL when the message was not
  * classified, and unknown says why ("too-large", "parse-error",
- * "too-complex"); they are freed after the call (transfer none). */
+ * "too-complex"); text is what BsScanOptions.format made (nullable); all
+ * are freed after the call (transfer none). */
 typedef void (*BsScanFunc) (const BsScanPlace *place, const BsFacts *facts,
-    const BsScore *score, const char *unknown, gpointer data);
+    const BsScore *score, const char *unknown, const char *text,
+    gpointer data);
+
+/* Optional: called in the worker thread that classified the message,
+ * with the same arguments, to make what func is then given as text (the
+ * report lines, which are a tenth of the work: made in the workers, they
+ * do not hold up the output).  Must be thread-safe.
+ * Returns: (transfer full) (nullable) */
+typedef char *(*BsScanFormatFunc) (const BsScanPlace *place,
+    const BsFacts *facts, const BsScore *score, const char *unknown,
+    gpointer data);
 
 typedef enum {
 	BS_SCAN_PROBLEM_OPEN,	/* a FILE cannot be opened, or is no mailbox */
@@ -49,6 +60,7 @@ typedef struct {
 	gboolean recursive;	/* -r: walk folder trees */
 	gboolean progress;	/* show progress on stderr (a terminal) */
 	BsScanFunc func;
+	BsScanFormatFunc format;	/* nullable */
 	BsScanProblemFunc problem;
 	BsEngineWarnFunc warn;	/* from any thread */
 	gpointer data;		/* for func, problem and warn */

@@ -97,6 +97,8 @@ test_mbox_edges (void)
 	g_autoptr(GPtrArray) crlf = read_data ("From a\r\nX: 1\r\n\r\n"
 	    "From b\r\nX: 2\r\n", 0);
 	g_autoptr(GPtrArray) none = read_data ("Subject: no mbox\n", 0);
+	g_autoptr(GPtrArray) cr = read_data ("From a\nX: 1\rY: 2\r\rz\r\n\n"
+	    "From b\nX: 3\n", 0);
 
 	g_assert_cmpuint (empty->len, ==, 0);
 	g_assert_cmpuint (none->len, ==, 0);
@@ -113,6 +115,9 @@ test_mbox_edges (void)
 	g_assert_cmpuint (crlf->len, ==, 2);
 	g_assert_cmpstr (GOT (crlf, 0)->data, ==, "X: 1\r\n");
 	g_assert_cmpstr (GOT (crlf, 1)->data, ==, "X: 2\r\n");
+	/* Bare-CR mail stays bare CR: the writer's line end is its own. */
+	g_assert_cmpuint (cr->len, ==, 2);
+	g_assert_cmpstr (GOT (cr, 0)->data, ==, "X: 1\rY: 2\r\rz\r");
 }
 
 static void
