@@ -8,6 +8,8 @@ message in the same run.  Bulk: one process over the whole corpus.
 Memory: peak RSS on generated bounces and DSNs (in a temporary directory).
 Ledger: --learn-sent speed from a generated Maildir, and classifying
 bounces against a ledger of 1,000,000 messages, beside floor-gmime.
+Jobs: one process over the whole corpus with -j 1 and -j N (N = the
+cores), wall time, and the speed-up (issue 14: at least 1.7 on 2 cores).
 
 Exit status 0, or 77 (skipped) when the corpus is needed and absent.
 """
@@ -45,7 +47,7 @@ def parse_args():
     p.add_argument('--learn-messages', type=int, default=20000,
                    help='messages in the learning benchmark\'s Maildir')
     p.add_argument('--only', choices=['per-message', 'bulk', 'memory',
-                                      'ledger'],
+                                      'ledger', 'jobs'],
                    action='append')
     return p.parse_args()
 
@@ -476,6 +478,35 @@ def ledger(a):
     return 0
 
 
+def jobs(a):
+    if not os.path.isdir(a.corpus):
+        print('jobs: no corpus at %s, skipped' % a.corpus)
+        return SKIP
+    files = sorted(f for fs in corpus_files(a.corpus).values() for f in fs)
+    ident = identity_args(a.corpus)
+    cores = os.cpu_count() or 1
+    counts = sorted({1, cores})
+    res = {j: [] for j in counts}
+    base = [a.bin, '--no-config', '--no-ledger', '-q', '--json'] + ident
+    run(base + ['-j', '1'] + files)     # warm the page cache
+    for r in range(a.bulk_reps):
+        for j in (counts if r % 2 == 0 else counts[::-1]):
+            t, u, rss, rc = run_rss(base + ['-j', str(j)] + files)
+            res[j].append((t, u, rss))
+    print('\n## Jobs: one process over all %d messages, %d runs\n' %
+          (len(files), a.bulk_reps))
+    print('| -j | median wall | messages/s | speed-up | CPU | peak RSS |')
+    print('|---:|---:|---:|---:|---:|---:|')
+    one = statistics.median(x[0] for x in res[1])
+    for j in counts:
+        t = statistics.median(x[0] for x in res[j])
+        cpu = statistics.median(x[1] for x in res[j])
+        rss = max(x[2] for x in res[j])
+        print('| %d | %.2f s | %.0f | %.2f | %.2f s | %.1f MB |' % (
+            j, t, len(files) / t, one / t, cpu, rss / 1024))
+    return 0
+
+
 def main():
     a = parse_args()
     for prog in (a.bin, a.floor_gmime, a.floor_read):
@@ -488,9 +519,10 @@ def main():
         mem = int(f.readline().split()[1]) // 1024
     print('machine: %d cores (%s), %d MB RAM, load %.2f' % (
         os.cpu_count(), model, mem, os.getloadavg()[0]))
-    parts = a.only or ['per-message', 'bulk', 'memory', 'ledger']
+    parts = a.only or ['per-message', 'bulk', 'memory', 'ledger', 'jobs']
     status = [{'per-message': per_message, 'bulk': bulk,
-               'memory': memory, 'ledger': ledger}[p](a) for p in parts]
+               'memory': memory, 'ledger': ledger, 'jobs': jobs}[p](a)
+              for p in parts]
     if all(s == SKIP for s in status):
         return SKIP
     return 0

@@ -1,7 +1,9 @@
 /* fuzz-mailbox.c: the readers --learn-sent runs on the owner's mail: one
  * message read up to the end of its header (bs_mailbox_parse_message,
  * with and without a leading "From " line), and the bytes as an mbox
- * (bs_mailbox_read_mbox_data). */
+ * (bs_mailbox_read_mbox_data); and the mbox reader a scan runs
+ * (bs_mbox_next), with and without a size cap: messages in order, each
+ * within the input, a capped one never held. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,34 @@ each (const BsSentMessage *m, gpointer data, GError **error)
 	return ++*n < 10000;
 }
 
+static void
+split (const char *data, size_t size, guint64 max)
+{
+	g_autoptr(BsMbox) mbox = bs_mbox_new_for_data (data, size);
+	g_autoptr(GError) error = NULL;
+	guint64 last = 0, total = 0;
+	guint number = 0;
+	BsMboxMessage m;
+
+	while (bs_mbox_next (mbox, max, &m, &error)) {
+		g_autoptr(GBytes) bytes = m.data;
+
+		if (m.number != ++number || (number > 1 && m.offset <= last)
+		    || m.offset + m.size > size || memcmp (data + m.offset,
+		    "From ", 5) != 0)
+			abort ();
+		if (bytes != NULL && (g_bytes_get_size (bytes) != m.size
+		    || (max > 0 && m.size > max)))
+			abort ();
+		if (bytes == NULL && (max == 0 || m.size <= max))
+			abort ();
+		last = m.offset;
+		total += m.size;
+	}
+	if (error != NULL || total > size || bs_mbox_position (mbox) > size)
+		abort ();
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -64,5 +94,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	if (!bs_mailbox_read_mbox_data (with_from, size + 32, each, &n,
 	    &error))
 		g_clear_error (&error);
+	split ((const char *) data, size, 0);
+	split (with_from, size + 32, 0);
+	split (with_from, size + 32, 64);
 	return 0;
 }

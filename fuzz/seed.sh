@@ -16,6 +16,8 @@
 #   address: a few BATV and SRS addresses (8 bytes of time first)
 #   dkim-keys: key files in opendkim's test form and in zone-file form
 #   milter: header fields as "name:value", MAIL FROM arguments, verdicts
+#   cleanup: the messages as one-message mboxes, and a few mboxes with
+#           quoted From lines and Status fields
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
@@ -23,7 +25,7 @@ out=$build/fuzz-seeds
 rm -rf "$out"
 mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
     "$out/pattern" "$out/header-model" "$out/mailbox" "$out/address" \
-    "$out/dkim-keys" "$out/proof" "$out/milter"
+    "$out/dkim-keys" "$out/proof" "$out/milter" "$out/cleanup"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -62,6 +64,8 @@ for path in inputs:
     put('filter', raw[:MAX])
     put('header-model', raw[:8192])
     put('mailbox', raw[:MAX])
+    put('cleanup', b'From MAILER-DAEMON Fri Nov 27 14:00:00 2026\n' +
+        raw[:MAX - 64] + b'\n')
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         for part in msg.walk():
@@ -126,7 +130,11 @@ for m in (b'X-Backscatter: no', b'x-BACK\rscatter \t:yes', b'X-Backscatter',
 for path in files(os.path.join(src, 'tests', 'data', 'proof')):
     with open(path, 'rb') as f:
         put('proof', f.read())
+for m in (b'From a\nStatus: RO\nX-Status: AFD\n\n>From x\n>>From y\n\n'
+          b'From b\n\nbody\r\n\r\nFrom c\n',
+          b'From \nFrom \n\n\nFrom', b'From a\r\nStatus: R\r\n\r\n>From\r\n'):
+    put('cleanup', m)
 for t in ('classify', 'filter', 'dsn', 'inline', 'pattern', 'header-model',
-          'mailbox', 'address', 'dkim-keys', 'proof', 'milter'):
+          'mailbox', 'address', 'dkim-keys', 'proof', 'milter', 'cleanup'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

@@ -45,6 +45,7 @@ open_api (GError **error)
 	    || !FIND (builder_add_boolean_value,
 	    json_builder_add_boolean_value)
 	    || !FIND (builder_add_double_value, json_builder_add_double_value)
+	    || !FIND (builder_add_int_value, json_builder_add_int_value)
 	    || !FIND (builder_get_root, json_builder_get_root)
 	    || !FIND (generator_new, json_generator_new)
 	    || !FIND (generator_set_root, json_generator_set_root)

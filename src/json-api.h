@@ -24,6 +24,7 @@ typedef struct {
 	__typeof__ (json_builder_add_null_value) *builder_add_null_value;
 	__typeof__ (json_builder_add_boolean_value) *builder_add_boolean_value;
 	__typeof__ (json_builder_add_double_value) *builder_add_double_value;
+	__typeof__ (json_builder_add_int_value) *builder_add_int_value;
 	__typeof__ (json_builder_get_root) *builder_get_root;
 	__typeof__ (json_generator_new) *generator_new;
 	__typeof__ (json_generator_set_root) *generator_set_root;

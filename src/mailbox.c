@@ -1,6 +1,8 @@
-/* mailbox.c: the sent mail learning reads.  A Maildir or MH message is
- * read only up to the end of its header, which is all the ledger keeps:
- * learning a folder then costs little more than listing it. */
+/* mailbox.c: mailboxes: what they are, their message files, an mbox one
+ * message at a time; and the sent mail learning reads.  For learning, a
+ * Maildir or MH message is read only up to the end of its header, which
+ * is all the ledger keeps: learning a folder then costs little more than
+ * listing it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -280,23 +282,299 @@ bs_mailbox_kind (const char *path, BsMailboxKind *kind, GError **error)
 	return TRUE;
 }
 
-static gboolean
-read_mbox_stream (GMimeStream *stream, BsMailboxFunc func, gpointer data,
-    GError **error)
+/* The mbox reader.  buf holds the unread bytes buf[start..end), which
+ * begin at file offset pos. */
+#define BS_MBOX_CHUNK (64 * 1024)
+
+struct BsMbox {
+	int fd;			/* -1: reading data */
+	const guint8 *data;
+	gsize data_len, data_pos;
+	guint8 *buf;
+	gsize start, end;
+	gboolean eof;
+	guint64 pos;
+	guint64 file_size;
+	guint count;
+	gboolean begun;		/* positioned at a From line */
+};
+
+BsMbox *
+bs_mbox_open (const char *path, GError **error)
 {
-	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
+	BsMbox *mbox;
+	struct stat st;
+	int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-	g_mime_parser_set_format (parser, GMIME_FORMAT_MBOX);
-	while (!g_mime_parser_eos (parser)) {
-		g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message (
-		    parser, NULL);
-		g_autoptr(BsSentMessage) m = NULL;
+	if (fd < 0) {
+		int saved = errno;
 
-		if (msg == NULL)
-			break;
-		m = summarise (msg);
-		if (!func (m, data, error))
+		g_set_error (error, BS_MAILBOX_ERROR, BS_MAILBOX_ERROR_OPEN,
+		    "%s: cannot open: %s", path, g_strerror (saved));
+		return NULL;
+	}
+	mbox = g_new0 (BsMbox, 1);
+	mbox->fd = fd;
+	mbox->buf = g_malloc (BS_MBOX_CHUNK);
+	if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+		mbox->file_size = (guint64) st.st_size;
+	return mbox;
+}
+
+BsMbox *
+bs_mbox_new_for_data (const char *data, gsize len)
+{
+	BsMbox *mbox = g_new0 (BsMbox, 1);
+
+	mbox->fd = -1;
+	mbox->data = (const guint8 *) data;
+	mbox->data_len = len;
+	mbox->buf = g_malloc (BS_MBOX_CHUNK);
+	return mbox;
+}
+
+void
+bs_mbox_free (BsMbox *mbox)
+{
+	if (mbox == NULL)
+		return;
+	if (mbox->fd >= 0)
+		close (mbox->fd);
+	g_free (mbox->buf);
+	g_free (mbox);
+}
+
+guint64
+bs_mbox_position (const BsMbox *mbox)
+{
+	return mbox->pos;
+}
+
+guint64
+bs_mbox_file_size (const BsMbox *mbox)
+{
+	return mbox->file_size;
+}
+
+/* Makes at least want unread bytes (want <= BS_MBOX_CHUNK) be in buf,
+ * unless the input ends first. */
+static gboolean
+fill (BsMbox *mb, gsize want, GError **error)
+{
+	if (mb->end - mb->start >= want || mb->eof)
+		return TRUE;
+	if (mb->start > 0) {
+		memmove (mb->buf, mb->buf + mb->start, mb->end - mb->start);
+		mb->end -= mb->start;
+		mb->start = 0;
+	}
+	while (mb->end < want && !mb->eof) {
+		gsize room = BS_MBOX_CHUNK - mb->end;
+		ssize_t n;
+
+		if (mb->fd < 0) {
+			n = (ssize_t) MIN (room, mb->data_len - mb->data_pos);
+			memcpy (mb->buf + mb->end, mb->data + mb->data_pos,
+			    (gsize) n);
+			mb->data_pos += (gsize) n;
+		} else {
+			n = read (mb->fd, mb->buf + mb->end, room);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				int saved = errno;
+
+				g_set_error (error, BS_MAILBOX_ERROR,
+				    BS_MAILBOX_ERROR_OPEN, "cannot read: %s",
+				    g_strerror (saved));
+				return FALSE;
+			}
+		}
+		if (n == 0)
+			mb->eof = TRUE;
+		mb->end += (gsize) n;
+	}
+	return TRUE;
+}
+
+static void
+consume (BsMbox *mb, gsize n)
+{
+	mb->start += n;
+	mb->pos += n;
+}
+
+static gboolean
+at_from (const BsMbox *mb)
+{
+	return mb->end - mb->start >= 5
+	    && memcmp (mb->buf + mb->start, "From ", 5) == 0;
+}
+
+/* Reads past the rest of a line, up to (not past) its newline. */
+static gboolean
+skip_line (BsMbox *mb, GError **error)
+{
+	for (;;) {
+		const guint8 *nl;
+
+		if (mb->start == mb->end && !fill (mb, 1, error))
 			return FALSE;
+		if (mb->start == mb->end)
+			return TRUE;
+		nl = memchr (mb->buf + mb->start, '\n', mb->end - mb->start);
+		if (nl != NULL) {
+			consume (mb, (gsize) (nl - (mb->buf + mb->start)));
+			return TRUE;
+		}
+		consume (mb, mb->end - mb->start);
+	}
+}
+
+/* Finds the first From line, past anything before it: at the start, or
+ * after a newline. */
+static gboolean
+find_first (BsMbox *mb, GError **error)
+{
+	for (;;) {
+		const guint8 *p;
+
+		if (!fill (mb, BS_MBOX_CHUNK, error))
+			return FALSE;
+		if (at_from (mb) || mb->start == mb->end)
+			return TRUE;
+		p = memmem (mb->buf + mb->start, mb->end - mb->start,
+		    "\nFrom ", 6);
+		if (p != NULL) {
+			consume (mb, (gsize) (p + 1 - (mb->buf + mb->start)));
+			return TRUE;
+		}
+		if (mb->eof) {
+			consume (mb, mb->end - mb->start);
+			return TRUE;
+		}
+		consume (mb, mb->end - mb->start - 5);
+	}
+}
+
+/* Reads n bytes of the message: the first skip of them are not its own
+ * (the From line's newline); the rest are appended, or only counted when
+ * the message is past max. */
+static void
+take (BsMbox *mb, gsize *skip, gsize n, GByteArray **out, guint64 max,
+    guint64 *size)
+{
+	gsize s = MIN (*skip, n);
+
+	consume (mb, s);
+	*skip -= s;
+	n -= s;
+	if (*out != NULL && max > 0 && *size + n > max)
+		g_clear_pointer (out, g_byte_array_unref);
+	if (*out != NULL)
+		g_byte_array_append (*out, mb->buf + mb->start, (guint) n);
+	*size += n;
+	consume (mb, n);
+}
+
+gboolean
+bs_mbox_next (BsMbox *mb, guint64 max, BsMboxMessage *m, GError **error)
+{
+	g_autoptr(GByteArray) out = NULL;
+	guint64 size = 0;
+	gsize skip = 1;
+
+	memset (m, 0, sizeof *m);
+	if (!mb->begun) {
+		if (!find_first (mb, error))
+			return FALSE;
+		mb->begun = TRUE;
+	}
+	if (!fill (mb, 5, error))
+		return FALSE;
+	if (!at_from (mb))
+		return FALSE;	/* the end */
+	m->number = ++mb->count;
+	m->offset = mb->pos;
+	/* The From line, up to its newline, which the search below starts
+	 * from: an empty message's next From line is then found as
+	 * "\nFrom " like any other. */
+	if (!skip_line (mb, error) || !fill (mb, 6, error))
+		return FALSE;
+	out = g_byte_array_new ();
+	for (;;) {
+		gsize avail = mb->end - mb->start;
+		const guint8 *p = memmem (mb->buf + mb->start, avail,
+		    "\nFrom ", 6);
+
+		if (p != NULL) {
+			take (mb, &skip, (gsize) (p + 1 - (mb->buf
+			    + mb->start)), &out, max, &size);
+			break;
+		}
+		if (mb->eof) {
+			take (mb, &skip, avail, &out, max, &size);
+			break;
+		}
+		/* Not at the end, so fill left at least 6 bytes: keep the
+		 * last 5, where a separator may begin. */
+		take (mb, &skip, avail - 5, &out, max, &size);
+		if (!fill (mb, BS_MBOX_CHUNK, error))
+			return FALSE;
+	}
+	/* The empty line a writer adds before the next From line. */
+	if (out != NULL && out->len >= 2 && out->data[out->len - 1] == '\n'
+	    && out->data[out->len - 2] == '\n') {
+		g_byte_array_set_size (out, out->len - 1);
+		size--;
+	} else if (out != NULL && out->len >= 4
+	    && memcmp (out->data + out->len - 4, "\r\n\r\n", 4) == 0) {
+		g_byte_array_set_size (out, out->len - 2);
+		size -= 2;
+	}
+	/* A message with no line end of its own but the one its writer
+	 * put to end it: bare-CR mail (old Macs, some gateways), which
+	 * must stay without LF to be read as it is in a file. */
+	if (out != NULL && out->len > 2 && out->data[out->len - 1] == '\n'
+	    && memchr (out->data, '\n', out->len - 1) == NULL
+	    && memchr (out->data, '\r', out->len - 2) != NULL) {
+		g_byte_array_set_size (out, out->len - 1);
+		size--;
+	}
+	m->size = size;
+	if (out != NULL)
+		m->data = g_byte_array_free_to_bytes (g_steal_pointer (&out));
+	return TRUE;
+}
+
+static gboolean
+read_mbox_messages (BsMbox *mbox, const char *name, BsMailboxFunc func,
+    gpointer data, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	BsMboxMessage m;
+
+	/* Learning needs the header only: a longer message is learned
+	 * from its start. */
+	while (bs_mbox_next (mbox, 0, &m, &local)) {
+		g_autoptr(GBytes) bytes = m.data;
+		g_autoptr(BsSentMessage) sm = NULL;
+		gsize len = 0;
+		const char *d = bytes != NULL ? g_bytes_get_data (bytes, &len) :
+		    NULL;
+
+		/* An empty message's bytes are NULL. */
+		if (d == NULL)
+			d = "";
+
+		sm = bs_mailbox_parse_message (d, len);
+		if (!func (sm, data, error))
+			return FALSE;
+	}
+	if (local != NULL) {
+		g_set_error (error, BS_MAILBOX_ERROR, BS_MAILBOX_ERROR_OPEN,
+		    "%s: %s", name, local->message);
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -305,28 +583,20 @@ gboolean
 bs_mailbox_read_mbox_data (const char *data, gsize len, BsMailboxFunc func,
     gpointer user_data, GError **error)
 {
-	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer (data,
-	    len);
+	g_autoptr(BsMbox) mbox = bs_mbox_new_for_data (data, len);
 
-	return read_mbox_stream (stream, func, user_data, error);
+	return read_mbox_messages (mbox, "mbox", func, user_data, error);
 }
 
 static gboolean
 read_mbox (const char *path, BsMailboxFunc func, gpointer data,
     GError **error)
 {
-	g_autoptr(GMimeStream) stream = NULL;
-	int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	g_autoptr(BsMbox) mbox = bs_mbox_open (path, error);
 
-	if (fd < 0) {
-		int saved = errno;
-
-		g_set_error (error, BS_MAILBOX_ERROR, BS_MAILBOX_ERROR_OPEN,
-		    "%s: cannot open: %s", path, g_strerror (saved));
+	if (mbox == NULL)
 		return FALSE;
-	}
-	stream = g_mime_stream_fs_new (fd);	/* owns fd */
-	return read_mbox_stream (stream, func, data, error);
+	return read_mbox_messages (mbox, path, func, data, error);
 }
 
 static int
@@ -335,11 +605,23 @@ compare_names (gconstpointer a, gconstpointer b)
 	return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Every file of dir (only the numbered ones in MH), sorted so that a run is
- * repeatable. */
+/* MH messages in number order: "9" before "10". */
+static int
+compare_numbers (gconstpointer a, gconstpointer b)
+{
+	const char *x = *(const char *const *) a, *y = *(const char *const *) b;
+	gsize lx = strlen (x), ly = strlen (y);
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return strcmp (x, y);
+}
+
+/* The files of dir (only the numbered ones in MH), sorted, appended to
+ * paths. */
 static gboolean
-read_folder (const char *dir, gboolean numbered, BsMailboxFunc func,
-    gpointer data, GError **error)
+list_folder (const char *dir, gboolean numbered, GPtrArray *paths,
+    GError **error)
 {
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GDir) d = g_dir_open (dir, 0, &local);
@@ -357,13 +639,91 @@ read_folder (const char *dir, gboolean numbered, BsMailboxFunc func,
 			continue;
 		g_ptr_array_add (names, g_strdup (name));
 	}
-	g_ptr_array_sort (names, compare_names);
+	g_ptr_array_sort (names, numbered ? compare_numbers : compare_names);
 	for (i = 0; i < names->len; i++) {
 		g_autofree char *p = g_build_filename (dir, names->pdata[i],
 		    NULL);
 
+		/* A subfolder of an MH folder is another folder. */
+		if (numbered && g_file_test (p, G_FILE_TEST_IS_DIR))
+			continue;
+		g_ptr_array_add (paths, g_steal_pointer (&p));
+	}
+	return TRUE;
+}
+
+GPtrArray *
+bs_mailbox_list (const char *path, BsMailboxKind kind, GError **error)
+{
+	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+	switch (kind) {
+	case BS_MAILBOX_MESSAGE:
+	case BS_MAILBOX_MBOX:
+		g_ptr_array_add (paths, g_strdup (path));
+		break;
+	case BS_MAILBOX_MAILDIR: {
+		g_autofree char *cur = g_build_filename (path, "cur", NULL);
+		g_autofree char *new = g_build_filename (path, "new", NULL);
+
+		if ((g_file_test (cur, G_FILE_TEST_IS_DIR)
+		    && !list_folder (cur, FALSE, paths, error))
+		    || (g_file_test (new, G_FILE_TEST_IS_DIR)
+		    && !list_folder (new, FALSE, paths, error)))
+			return NULL;
+		break;
+	}
+	case BS_MAILBOX_MH:
+		if (!list_folder (path, TRUE, paths, error))
+			return NULL;
+		break;
+	}
+	return g_steal_pointer (&paths);
+}
+
+GPtrArray *
+bs_mailbox_subfolders (const char *path, BsMailboxKind kind)
+{
+	GPtrArray *dirs = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+		g_autofree char *p = NULL;
+
+		if (kind == BS_MAILBOX_MAILDIR && (strcmp (name, "cur") == 0
+		    || strcmp (name, "new") == 0 || strcmp (name, "tmp") == 0))
+			continue;
+		/* In a Maildir only the Maildir++ folders; elsewhere no
+		 * hidden folder (.git, an MH folder's own dot files). */
+		if ((kind == BS_MAILBOX_MAILDIR) != (name[0] == '.'))
+			continue;
+		p = g_build_filename (path, name, NULL);
+		if (!g_file_test (p, G_FILE_TEST_IS_DIR)
+		    || g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+			continue;
+		if (kind == BS_MAILBOX_MAILDIR && !is_dir (p, "cur")
+		    && !is_dir (p, "new"))
+			continue;
+		g_ptr_array_add (dirs, g_steal_pointer (&p));
+	}
+	g_ptr_array_sort (dirs, compare_names);
+	return dirs;
+}
+
+/* Every message file of a folder, read up to the end of its header. */
+static gboolean
+read_folder (const char *path, BsMailboxKind kind, BsMailboxFunc func,
+    gpointer data, GError **error)
+{
+	g_autoptr(GPtrArray) paths = bs_mailbox_list (path, kind, error);
+	guint i;
+
+	if (paths == NULL)
+		return FALSE;
+	for (i = 0; i < paths->len; i++) {
 		/* Maildir clients rename new/ to cur/ at any moment. */
-		if (!read_one_file (p, TRUE, func, data, error))
+		if (!read_one_file (paths->pdata[i], TRUE, func, data, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -382,17 +742,9 @@ bs_mailbox_read (const char *path, BsMailboxFunc func, gpointer data,
 		return read_one_file (path, FALSE, func, data, error);
 	case BS_MAILBOX_MBOX:
 		return read_mbox (path, func, data, error);
-	case BS_MAILBOX_MAILDIR: {
-		g_autofree char *cur = g_build_filename (path, "cur", NULL);
-		g_autofree char *new = g_build_filename (path, "new", NULL);
-
-		return (!g_file_test (cur, G_FILE_TEST_IS_DIR)
-		    || read_folder (cur, FALSE, func, data, error))
-		    && (!g_file_test (new, G_FILE_TEST_IS_DIR)
-		    || read_folder (new, FALSE, func, data, error));
-	}
+	case BS_MAILBOX_MAILDIR:
 	case BS_MAILBOX_MH:
-		return read_folder (path, TRUE, func, data, error);
+		return read_folder (path, kind, func, data, error);
 	}
 	return FALSE;
 }

@@ -10,6 +10,7 @@
 
 #include "batv.h"
 #include "build-config.h"
+#include "cleanup.h"
 #include "config.h"
 #include "engine.h"
 #include "input.h"
@@ -20,6 +21,7 @@
 #include "proof.h"
 #include "report.h"
 #include "rules.h"
+#include "scan.h"
 #include "score.h"
 
 /* sysexits.h values; the exit status list of the man page. */
@@ -29,6 +31,7 @@ enum {
 	EXIT_USAGE = 64,
 	EXIT_NOINPUT = 66,
 	EXIT_UNAVAILABLE = 69,
+	EXIT_CANTCREAT = 73,
 	EXIT_TEMPFAIL = 75,
 	EXIT_CONFIG = 78,
 };
@@ -59,6 +62,14 @@ static gboolean opt_no_ledger;
 static char *opt_ledger_expire;
 static char *opt_dkim_keys;
 static char *opt_batv_sign;
+static gboolean opt_summary;
+static char *opt_report;
+static char *opt_move_to;
+static gboolean opt_dry_run;
+static gboolean opt_mbox_rewrite;
+static gboolean opt_recursive;
+static gint opt_jobs = -1;	/* -1: one per processor */
+static gboolean opt_quiet;
 static char **opt_files;
 
 static const GOptionEntry entries[] = {
@@ -102,6 +113,26 @@ static const GOptionEntry entries[] = {
 	  "Do not consult the sent-mail ledger", NULL },
 	{ "ledger-expire", 0, 0, G_OPTION_ARG_STRING, &opt_ledger_expire,
 	  "Remove mail dated more than DAYS ago from the ledger", "DAYS" },
+	{ "summary", 0, 0, G_OPTION_ARG_NONE, &opt_summary,
+	  "After the scan, a summary for a person instead of a line per "
+	  "message (with --json: one JSON object)", NULL },
+	{ "report", 0, 0, G_OPTION_ARG_FILENAME, &opt_report,
+	  "Write the summary as one self-contained HTML page", "FILE.html" },
+	{ "move-to", 0, 0, G_OPTION_ARG_FILENAME, &opt_move_to,
+	  "Move backscatter of Maildir and MH folders into the Maildir FOLDER; "
+	  "copy an mbox's", "FOLDER" },
+	{ "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
+	  "With --move-to: say what would move, move nothing", NULL },
+	{ "mbox-rewrite", 0, 0, G_OPTION_ARG_NONE, &opt_mbox_rewrite,
+	  "With --move-to: also take the copied messages out of the mbox",
+	  NULL },
+	{ "recursive", 'r', 0, G_OPTION_ARG_NONE, &opt_recursive,
+	  "Read the folders in the FILEs too (Maildir++ subfolders, folder "
+	  "trees)", NULL },
+	{ "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+	  "Classify in N threads (default: the number of processors)", "N" },
+	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+	  "No progress on the terminal", NULL },
 	{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
 	  "Debug messages on stderr", NULL },
 	{ "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
@@ -126,6 +157,8 @@ typedef struct {
 	char *ledger_path;		/* NULL: --no-ledger */
 	gboolean ledger_given;		/* named by --ledger or the config */
 	BsEngine *engine;		/* made at the first message */
+	BsCleanup *cleanup;		/* --summary, --report, --move-to */
+	gboolean cleanup_failed;	/* a message not moved, or no report */
 } Run;
 
 static void
@@ -190,6 +223,10 @@ emit (Run *run, char *text, gboolean newline)
 {
 	if (text == NULL)
 		return;
+	if (opt_summary) {		/* the summary comes at the end */
+		g_free (text);
+		return;
+	}
 	if (fputs (text, stdout) == EOF || (newline && putchar ('\n') == EOF))
 		run->write_failed = TRUE;
 	g_free (text);
@@ -217,12 +254,41 @@ filter_out (Run *run, BsInput *input, int in_fd, const char *value)
 	}
 }
 
-/* The engine's warnings, as our own lines on stderr. */
+/* The engine's warnings, as our own lines on stderr: each said once,
+ * though every worker's engine finds the same missing ledger. */
 static void
 engine_warn (const char *message, gpointer data)
 {
+	static GMutex lock;
+	static GHashTable *said;
+	gboolean first;
+
 	(void) data;
-	complain ("%s", message);
+	g_mutex_lock (&lock);
+	if (said == NULL)
+		said = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+		    NULL);
+	first = g_hash_table_add (said, g_strdup (message));
+	g_mutex_unlock (&lock);
+	if (first)
+		complain ("%s", message);
+}
+
+/* Hands the message on to --summary, --report and --move-to. */
+static void
+cleanup_add (Run *run, const BsScanPlace *place, const char *unclassified,
+    const BsFacts *facts, const BsScore *score)
+{
+	g_autoptr(BsScanRecord) r = NULL;
+
+	if (run->cleanup == NULL)
+		return;
+	r = bs_scan_record_new (place->file, place->message, place->offset);
+	if (facts != NULL)
+		bs_scan_record_fill (r, facts, score);
+	r->unclassified = unclassified;
+	(void) fflush (stdout);		/* the lines before, in order */
+	bs_cleanup_add (run->cleanup, r, stdout, stderr);
 }
 
 static void
@@ -267,6 +333,8 @@ classify_input (Run *run, BsInput *input, int in_fd)
 				run->read_failed = TRUE;
 			}
 		}
+		cleanup_add (run, &(BsScanPlace) { name, 0, -1 }, "too-large",
+		    NULL, NULL);
 		return;
 	}
 	if (!bs_input_parse (input)) {
@@ -285,6 +353,8 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			emit (run, bs_report_json_unknown (name, why,
 			    run->config->threshold), TRUE);
 		}
+		cleanup_add (run, &(BsScanPlace) { name, 0, -1 }, why, NULL,
+		    NULL);
 		return;
 	}
 	if (run->engine == NULL)
@@ -311,6 +381,7 @@ classify_input (Run *run, BsInput *input, int in_fd)
 			emit (run, bs_report_line (shown, facts, score), TRUE);
 		break;
 	}
+	cleanup_add (run, &(BsScanPlace) { name, 0, -1 }, NULL, facts, score);
 }
 
 static void
@@ -378,6 +449,118 @@ process_file (Run *run, const char *path)
 		close (fd);
 }
 
+/* The report of one message of a scan, made in the worker thread that
+ * classified it: an mbox's Nth message is "MBOX:N" in lines, and "file",
+ * "message" and "offset" in JSON.  Reads only what no thread changes. */
+static char *
+scan_format (const BsScanPlace *place, const BsFacts *facts,
+    const BsScore *score, const char *unknown, gpointer data)
+{
+	const Run *run = data;
+	g_autofree char *name = NULL;
+	g_autofree char *shown = NULL;
+	g_autofree char *text = NULL;
+	guint64 offset = place->offset > 0 ? (guint64) place->offset : 0;
+
+	if (opt_summary)
+		return NULL;	/* no line per message */
+	name = place->message > 0 ? g_strdup_printf ("%s:%u", place->file,
+	    place->message) : g_strdup (place->file);
+	/* For the lines of verdict mode and --explain; JSON escapes. */
+	shown = bs_report_quote_name (name);
+	if (unknown != NULL) {
+		gboolean too_large = strcmp (unknown, "too-large") == 0;
+
+		switch (run->mode) {
+		case MODE_FILTER:
+			return NULL;	/* -H reads one message, not here */
+		case MODE_JSON:
+			text = bs_report_json_unknown_at (place->file,
+			    place->message, offset, unknown,
+			    run->config->threshold);
+			break;
+		case MODE_EXPLAIN:
+			return too_large ? g_strdup_printf ("%s\n  not "
+			    "classified: larger than --max-size\n", shown) :
+			    NULL;
+		case MODE_VERDICT:
+			return too_large ? g_strdup_printf ("%s: unknown "
+			    "reason=too-large\n", shown) : NULL;
+		}
+	} else {
+		switch (run->mode) {
+		case MODE_FILTER:
+			return NULL;
+		case MODE_JSON:
+			text = bs_report_json_at (place->file, place->message,
+			    offset, facts, score);
+			break;
+		case MODE_EXPLAIN:
+			return bs_report_explain (shown, facts, score);
+		case MODE_VERDICT:
+			text = bs_report_line (shown, facts, score);
+			break;
+		}
+	}
+	return text != NULL ? g_strconcat (text, "\n", NULL) : NULL;
+}
+
+/* The output stage of a scan of the FILEs: one message, in input order. */
+static void
+scan_output (const BsScanPlace *place, const BsFacts *facts,
+    const BsScore *score, const char *unknown, const char *text,
+    gpointer data)
+{
+	Run *run = data;
+
+	if (unknown != NULL)
+		g_debug ("%s%s%.0u: not classified: %s", place->file,
+		    place->message > 0 ? ":" : "", place->message, unknown);
+	else if (score->verdict == BS_VERDICT_BACKSCATTER)
+		run->any_backscatter = TRUE;
+	if (text != NULL)
+		emit (run, g_strdup (text), FALSE);
+	cleanup_add (run, place, unknown, facts, score);
+}
+
+static void
+scan_problem (BsScanProblem problem, const char *message, gpointer data)
+{
+	Run *run = data;
+
+	complain ("%s", message);
+	switch (problem) {
+	case BS_SCAN_PROBLEM_OPEN:
+		run->open_failed = TRUE;
+		break;
+	case BS_SCAN_PROBLEM_READ:
+		run->read_failed = TRUE;
+		break;
+	}
+}
+
+/* Every message of the FILEs, in worker threads, in order. */
+static void
+scan_files (Run *run, guint n_files)
+{
+	BsScanOptions o = { 0 };
+
+	o.config = run->config;
+	o.rules = run->rules;
+	o.ledger_path = run->ledger_path;
+	o.ledger_given = run->ledger_given;
+	o.jobs = opt_jobs > 0 ? (guint) opt_jobs :
+	    MAX (g_get_num_processors (), 1);
+	o.recursive = opt_recursive;
+	o.progress = !opt_quiet && isatty (STDERR_FILENO);
+	o.func = scan_output;
+	o.format = scan_format;
+	o.problem = scan_problem;
+	o.warn = engine_warn;
+	o.data = run;
+	bs_scan_run (&o, opt_files, n_files);
+}
+
 /* At exit, whoever calls it: output that could not be written is 75 with
  * a line on stderr, never a silent 0 (--help > /dev/full) or a silent 75
  * (--version with stdout closed). */
@@ -398,10 +581,29 @@ check_stdout_at_exit (void)
 	}
 }
 
+/* --summary, --report, --move-to: FALSE when the folder cannot be made. */
+static gboolean
+start_cleanup (Run *run)
+{
+	g_autoptr(GError) error = NULL;
+	BsCleanupOptions o = { opt_summary, opt_json, opt_report, opt_move_to,
+	    opt_dry_run, opt_mbox_rewrite,
+	    g_strcmp0 (g_getenv ("BS_MOVE_FORCE_COPY"), "1") == 0 };
+
+	if (!opt_summary && opt_report == NULL && opt_move_to == NULL)
+		return TRUE;
+	run->cleanup = bs_cleanup_new (&o, &error);
+	if (run->cleanup == NULL) {
+		complain ("%s", error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static int
 exit_status (const Run *run)
 {
-	if (run->write_failed)
+	if (run->write_failed || run->cleanup_failed)
 		return EXIT_TEMPFAIL;
 	if (run->open_failed)
 		return EXIT_NOINPUT;
@@ -465,7 +667,7 @@ learn_sent (Run *run, guint n_files)
 	g_autoptr(BsLedger) ledger = NULL;
 	g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (
 	    (GDestroyNotify) bs_sent_message_free);
-	Learn l = { messages, 0, 0, 0, isatty (STDERR_FILENO) };
+	Learn l = { messages, 0, 0, 0, !opt_quiet && isatty (STDERR_FILENO) };
 	guint i, added = 0, known = 0, expire_days = 0;
 	gint64 removed = 0;
 
@@ -563,8 +765,9 @@ fail:
 	return ledger_status (error);
 }
 
+/* many: more than one message to classify, for which JIT pays. */
 static int
-load_settings (Run *run, guint n_files)
+load_settings (Run *run, gboolean many)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *config_path = NULL;
@@ -639,9 +842,9 @@ load_settings (Run *run, guint n_files)
 	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* JIT pays for itself only over many messages. */
 	if (rules_dir != NULL)
-		run->rules = bs_rules_load_dir (rules_dir, n_files > 1, &error);
+		run->rules = bs_rules_load_dir (rules_dir, many, &error);
 	else
-		run->rules = bs_rules_load_builtin (n_files > 1, &error);
+		run->rules = bs_rules_load_builtin (many, &error);
 	if (run->rules == NULL) {
 		complain ("%s", error->message);
 		return EXIT_CONFIG;
@@ -695,7 +898,8 @@ main (int argc, char **argv)
 	    "auto-reply or challenge about mail the owner never sent.");
 	g_option_context_set_description (ctx, "Exit status: 0 backscatter, 1 "
 	    "not backscatter, 64 usage, 66 cannot open a FILE,\n69 --json "
-	    "without json-glib, 75 input unreadable or output unwritable,\n"
+	    "without json-glib, 73 the --move-to folder cannot be made,\n75 input "
+	    "unreadable, output unwritable, or a message not moved,\n"
 	    "78 bad configuration or rule file.\nWith -H: 0 whenever the message was written out.\n"
 	    "--learn-sent: 0 learned, 66 a FILE cannot be read, 75 the ledger "
 	    "is locked\nor cannot be written, 78 it is no ledger or newer.\n"
@@ -713,9 +917,12 @@ main (int argc, char **argv)
 	if (modes > 1)
 		return usage_error (ctx, "-H, --json and --explain exclude each "
 		    "other");
-	if (opt_filter && n_files > 1)
+	if (opt_filter && (n_files > 1 || opt_recursive))
 		return usage_error (ctx, "-H takes one message: stdin or one "
 		    "FILE");
+	if (opt_jobs == 0 || opt_jobs < -1 || opt_jobs > 1024)
+		return usage_error (ctx, "--jobs: %d is not a number of threads "
+		    "from 1 to 1024", opt_jobs);
 	for (i = 0, n_stdin = 0; i < n_files; i++)
 		n_stdin += strcmp (opt_files[i], "-") == 0 ? 1 : 0;
 	if (n_stdin > 1)
@@ -729,6 +936,13 @@ main (int argc, char **argv)
 		    "into");
 	if (opt_ledger_expire != NULL && !opt_learn_sent && n_files > 0)
 		return usage_error (ctx, "FILEs are learned with --learn-sent");
+	if ((opt_summary || opt_report != NULL || opt_move_to != NULL)
+	    && (opt_filter || (opt_summary && opt_explain)))
+		return usage_error (ctx, "--summary, --report and --move-to "
+		    "exclude -H, and --summary --explain");
+	if ((opt_dry_run || opt_mbox_rewrite) && opt_move_to == NULL)
+		return usage_error (ctx, "--dry-run and --mbox-rewrite go with "
+		    "--move-to");
 	run.mode = opt_filter ? MODE_FILTER : opt_json ? MODE_JSON :
 	    opt_explain ? MODE_EXPLAIN : MODE_VERDICT;
 
@@ -747,7 +961,8 @@ main (int argc, char **argv)
 		return EXIT_UNAVAILABLE;
 	}
 	g_mime_init ();
-	status = load_settings (&run, n_files);
+	status = load_settings (&run, !opt_filter
+	    && bs_scan_is_many (opt_files, n_files, opt_recursive));
 	if (status == 0 && (opt_learn_sent || opt_ledger_expire != NULL)) {
 		status = learn_sent (&run, n_files);
 	} else if (status == 0 && opt_batv_sign != NULL) {
@@ -776,24 +991,37 @@ main (int argc, char **argv)
 		    run.config->path : "(none)",
 		    bs_rules_get_tests (run.rules)->len,
 		    bs_rules_get_sets (run.rules)->len);
+	} else if (status == 0 && !start_cleanup (&run)) {
+		status = EXIT_CANTCREAT;
 	} else if (status == 0) {
 		if (n_files == 0)
 			process_stdin (&run);
-		for (i = 0; i < n_files; i++) {
-			if (strcmp (opt_files[i], "-") == 0)
-				process_stdin (&run);
-			else
-				process_file (&run, opt_files[i]);
-		}
+		else if (run.mode == MODE_FILTER
+		    && strcmp (opt_files[0], "-") == 0)
+			process_stdin (&run);
+		else if (run.mode == MODE_FILTER)
+			process_file (&run, opt_files[0]);
+		else
+			scan_files (&run, n_files);
 		if (fflush (stdout) != 0 || ferror (stdout)) {
 			complain ("write error: %s", g_strerror (errno));
 			run.write_failed = TRUE;
 			/* Said once: the check at exit stays quiet. */
 			clearerr (stdout);
 		}
+		if (run.cleanup != NULL && !bs_cleanup_finish (run.cleanup,
+		    stdout, stderr))
+			run.cleanup_failed = TRUE;
+		if (run.cleanup != NULL && (fflush (stdout) != 0
+		    || ferror (stdout))) {
+			complain ("write error: %s", g_strerror (errno));
+			run.write_failed = TRUE;
+			clearerr (stdout);
+		}
 		status = exit_status (&run);
 	}
 	g_clear_pointer (&run.engine, bs_engine_free);
+	g_clear_pointer (&run.cleanup, bs_cleanup_free);
 	g_mime_shutdown ();
 	return status;
 }

@@ -9,8 +9,10 @@
  *
  * Every search is bounded, whatever the pattern: it reads at most
  * BS_REGEX_WINDOW_MAX bytes from its offset, and the work it does over all
- * its start positions (items of the pattern tried, counted by an automatic
- * callout) is bounded by a budget linear in what it reads.  Callers that
+ * its start positions is linear in what it reads: a pattern without an
+ * unbounded quantifier (bs_regex_is_bounded) does a bounded amount at
+ * each, and for every other pattern the items tried, counted by an
+ * automatic callout, are bounded by a budget linear in what it reads.  Callers that
  * want less (a Message-ID domain) cut the text before they match.
  */
 #pragma once
@@ -28,6 +30,10 @@ typedef enum {
 	BS_REGEX_UTF8 = 1 << 0,		/* subject is text: UTF + invalid-UTF tolerant */
 	BS_REGEX_CASELESS = 1 << 1,
 	BS_REGEX_MULTILINE = 1 << 2,
+	/* Count the work of every search, also of a pattern that is
+	 * linear by its shape (bs_regex_is_bounded): for tests that
+	 * measure it. */
+	BS_REGEX_COUNT_ALL = 1 << 3,
 } BsRegexFlags;
 
 /* What one search reads at most, from its offset: the notification text
@@ -79,6 +85,12 @@ gboolean bs_regex_match_max (BsRegex *re, const char *subject, gsize len,
  * nesting tries every way of splitting a run between the two, which is
  * exponential; no built-in pattern may have one (tests/unit/test-linear). */
 gssize bs_regex_nested_quantifier (const char *pattern);
+
+/* Whether one attempt at a match of pattern reads a bounded amount of
+ * text: no quantifier without bound ("*", "+", "{n,}", possessive or
+ * not), no back reference, no recursion.  Such a pattern's search is
+ * linear without counting its work. */
+gboolean bs_regex_is_bounded (const char *pattern);
 
 /* Number of times a match or heap limit stopped a match, process-wide
  * (all threads). */

@@ -8,6 +8,21 @@
 /* json-glib, loaded by the first JSON report (json-api.h). */
 static const BsJsonApi *json;
 
+/* Sets json once, for every thread: only the first exchange writes it,
+ * and each thread reads it after its own atomic read of it. */
+static gboolean
+json_ready (void)
+{
+	const BsJsonApi *api = bs_json_api (NULL);
+
+	if (api == NULL)
+		return FALSE;
+	if (g_atomic_pointer_get (&json) == NULL)
+		(void) g_atomic_pointer_compare_and_exchange (&json, NULL,
+		    (gpointer) api);
+	return TRUE;
+}
+
 static void
 add_string (JsonBuilder *b, const char *name, const char *value)
 {
@@ -132,14 +147,34 @@ add_recipients (JsonBuilder *b, const BsDsn *dsn)
 char *
 bs_report_json (const char *file, const BsFacts *f, const BsScore *score)
 {
+	return bs_report_json_at (file, 0, 0, f, score);
+}
+
+/* "file", and for the Nth message of an mbox "message" and "offset". */
+static void
+add_place (JsonBuilder *b, const char *file, guint message, guint64 offset)
+{
+	add_text (b, "file", file);
+	if (message == 0)
+		return;
+	json->builder_set_member_name (b, "message");
+	json->builder_add_int_value (b, message);
+	json->builder_set_member_name (b, "offset");
+	json->builder_add_int_value (b, (gint64) offset);
+}
+
+char *
+bs_report_json_at (const char *file, guint message, guint64 offset,
+    const BsFacts *f, const BsScore *score)
+{
 	g_autoptr(JsonBuilder) b = NULL;
 	guint i;
 
-	if ((json = bs_json_api (NULL)) == NULL)
+	if (!json_ready ())
 		return NULL;
 	b = json->builder_new ();
 	json->builder_begin_object (b);
-	add_text (b, "file", file);
+	add_place (b, file, message, offset);
 	json->builder_set_member_name (b, "bounce");
 	json->builder_add_boolean_value (b, bs_facts_is_bounce (f));
 	add_string (b, "kind", bs_kind_to_string (f->kind));
@@ -177,13 +212,20 @@ char *
 bs_report_json_unknown (const char *file, const char *reason,
     double threshold)
 {
+	return bs_report_json_unknown_at (file, 0, 0, reason, threshold);
+}
+
+char *
+bs_report_json_unknown_at (const char *file, guint message, guint64 offset,
+    const char *reason, double threshold)
+{
 	g_autoptr(JsonBuilder) b = NULL;
 
-	if ((json = bs_json_api (NULL)) == NULL)
+	if (!json_ready ())
 		return NULL;
 	b = json->builder_new ();
 	json->builder_begin_object (b);
-	add_text (b, "file", file);
+	add_place (b, file, message, offset);
 	json->builder_set_member_name (b, "bounce");
 	json->builder_add_boolean_value (b, FALSE);
 	add_string (b, "kind", "none");

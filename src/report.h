@@ -10,6 +10,12 @@
 char *bs_report_json (const char *file, const BsFacts *facts,
     const BsScore *score);
 
+/* The same for the Nth message (from 1) of an mbox file, whose From line
+ * is at byte offset: "file", "message", "offset"; message 0 is a file of
+ * its own, as bs_report_json. */
+char *bs_report_json_at (const char *file, guint message, guint64 offset,
+    const BsFacts *facts, const BsScore *score);
+
 /* The readable --explain report, ending in a newline.
  * Returns: (transfer full) */
 char *bs_report_explain (const char *file, const BsFacts *facts,
@@ -31,6 +37,8 @@ char *bs_report_header_unknown (const char *reason);
  * Returns: (transfer full) (nullable) as bs_report_json */
 char *bs_report_json_unknown (const char *file, const char *reason,
     double threshold);
+char *bs_report_json_unknown_at (const char *file, guint message,
+    guint64 offset, const char *reason, double threshold);
 
 /* name as ls -b shows it, for the lines of verdict mode and --explain: a
  * newline, a control character or a byte that is not UTF-8 is escaped.

@@ -252,6 +252,30 @@ test_jit_same_result (void)
 	g_assert_cmpint (b.group_end, ==, 10);
 }
 
+/* Which patterns are linear by their shape, so that their searches go
+ * uncounted (regex.c). */
+static void
+test_bounded (void)
+{
+	static const char *const bounded[] = {
+		"^undeliverable", "mail delivery (failed|failure)",
+		"\\bx{2,9}y?\\b", "[+*]", "\\+\\*", "a\\Q+*\\E",
+		"(?i)out of office", "(?:abc){3}", NULL,
+	};
+	static const char *const unbounded[] = {
+		"a+", "a*b", "x{2,}", "\\s++x", "(a)\\1", "(a(?1)?b)",
+		"(?R)?", "(?<n>a)\\k<n>", "(?&n)(?<n>a)", "[a-z]+@", NULL,
+	};
+	guint i;
+
+	for (i = 0; bounded[i] != NULL; i++)
+		g_assert_true (bs_regex_is_bounded (bounded[i]));
+	for (i = 0; unbounded[i] != NULL; i++) {
+		g_test_message ("%s", unbounded[i]);
+		g_assert_false (bs_regex_is_bounded (unbounded[i]));
+	}
+}
+
 int
 main (int argc, char **argv)
 {
@@ -265,6 +289,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/regex/multiline", test_multiline);
 	g_test_add_func ("/regex/nul-bytes", test_nul_bytes);
 	g_test_add_func ("/regex/catastrophic", test_catastrophic);
+	g_test_add_func ("/regex/bounded", test_bounded);
 	g_test_add_func ("/regex/catastrophic-jit", test_catastrophic_jit);
 	g_test_add_func ("/regex/jit-same-result", test_jit_same_result);
 	return g_test_run ();
