@@ -369,7 +369,7 @@ def write_maildir(root, n, t0):
 def fill_ledger(path, n, t0, span):
     """Adds n messages to a ledger that --learn-sent created, straight
     through SQLite: learning a million files would take minutes.  Uses the
-    schema of src/ledger.c (version 1)."""
+    schema of src/ledger-sqlite.c (version 1)."""
     import random
     import sqlite3
     rnd = random.Random(1)
@@ -383,7 +383,7 @@ def fill_ledger(path, n, t0, span):
     db.executemany('INSERT OR IGNORE INTO sent (message_id, date, sender, '
                    'recipients, subject_hash, learned) VALUES (?, ?, '
                    "'kim@example.org', 'bob@example.net', NULL, 0)", rows)
-    # What a learner keeps in meta (src/ledger.c, bs_ledger_commit).
+    # What a learner keeps in meta (src/ledger-sqlite.c, lite_commit).
     db.execute("UPDATE meta SET value = CASE key "
                "WHEN 'count' THEN (SELECT count(*) FROM sent) "
                "WHEN 'first' THEN (SELECT min(date) FROM sent) "

@@ -12,7 +12,7 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILDDIR:-$src/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
-targets=${*:-classify dsn inline filter pattern header-model mailbox address dkim-keys proof}
+targets=${*:-classify dsn inline filter pattern header-model mailbox address dkim-keys proof milter}
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$src" -Dfuzzing=true -Dtests=false \

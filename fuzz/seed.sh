@@ -1,6 +1,7 @@
 #!/bin/sh
 # fuzz/seed.sh BUILDDIR: make the seed corpora of the fuzz targets in
-# BUILDDIR/fuzz-seeds/<target>/ from tests/data/eml and, when it is there,
+# BUILDDIR/fuzz-seeds/<target>/ from tests/data/eml, tests/data/structure
+# and, when it is there,
 # ../shared/corpus (a sample of it, so that a short run spends its time
 # fuzzing rather than replaying seeds).  Nothing here is committed.
 #
@@ -14,6 +15,7 @@
 #           tests/data/proof
 #   address: a few BATV and SRS addresses (8 bytes of time first)
 #   dkim-keys: key files in opendkim's test form and in zone-file form
+#   milter: header fields as "name:value", MAIL FROM arguments, verdicts
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: seed.sh BUILDDIR}
@@ -21,7 +23,7 @@ out=$build/fuzz-seeds
 rm -rf "$out"
 mkdir -p "$out/classify" "$out/filter" "$out/dsn" "$out/inline" \
     "$out/pattern" "$out/header-model" "$out/mailbox" "$out/address" \
-    "$out/dkim-keys" "$out/proof"
+    "$out/dkim-keys" "$out/proof" "$out/milter"
 exec python3 - "$src" "$out" "${FUZZ_SEED_SAMPLE:-400}" <<'PY'
 import email, email.policy, hashlib, os, sys
 
@@ -36,6 +38,8 @@ def files(d):
 
 inputs = files(os.path.join(src, 'tests', 'data', 'eml'))
 inputs += files(os.path.join(src, 'tests', 'data', 'crashers'))
+# the hand-made shapes of issue 13: quoted headers, status lines, reports
+inputs += files(os.path.join(src, 'tests', 'data', 'structure'))
 shared = files(os.path.join(src, '..', 'shared', 'corpus'))
 if shared:
     step = max(1, len(shared) // sample)
@@ -114,10 +118,15 @@ for k in (b'# keys\ns1._domainkey.example.org v=DKIM1; k=rsa; p=AAAA\n',
           b'\t"p=BB" "BB" )  ; ----- DKIM key s2 for example.org\n',
           b's3._domainkey.example.net 3600 TXT "p=C\\"C"\n'):
     put('dkim-keys', k)
+for m in (b'X-Backscatter: no', b'x-BACK\rscatter \t:yes', b'X-Backscatter',
+          b'Auto-Submitted: auto-replied', b'Auto-Submitted:no (person)',
+          b'Precedence: bulk', b'<> SIZE=10', b'<kim@example.org>',
+          b'X: yes; score=100%;\n\tthreshold=5.0; tests=a,b\x01'):
+    put('milter', m)
 for path in files(os.path.join(src, 'tests', 'data', 'proof')):
     with open(path, 'rb') as f:
         put('proof', f.read())
 for t in ('classify', 'filter', 'dsn', 'inline', 'pattern', 'header-model',
-          'mailbox', 'address', 'dkim-keys', 'proof'):
+          'mailbox', 'address', 'dkim-keys', 'proof', 'milter'):
     print('seed.sh: %s: %d seeds' % (t, len(os.listdir(os.path.join(out, t)))))
 PY

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ledger.h"
 #include "keyfile-line.h"
 #include "proof.h"
 #include "rules.h"
@@ -107,9 +108,10 @@ bad:
 	return FALSE;
 }
 
+/* [milter] is backscatter-milter's: milter-policy.c reads and checks it. */
 static const char *const known_groups[] = {
 	"identity", "scoring", "limits", "weights", "ledger", "dkim", "batv",
-	"srs", NULL,
+	"srs", "milter", NULL,
 };
 
 typedef gboolean (*ListAdder) (BsIdentity *, const char *, GError **);
@@ -376,7 +378,7 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 	static const char *const identity_keys[] = { "address", "relay", NULL };
 	static const char *const scoring_keys[] = { "threshold", NULL };
 	static const char *const limits_keys[] = { "max-size", NULL };
-	static const char *const ledger_keys[] = { "path", NULL };
+	static const char *const ledger_keys[] = { "path", "url", NULL };
 	static const char *const dkim_keys[] = { "keys", "dns",
 	    "owner-signs-all", NULL };
 	static const char *const batv_keys[] = { "key", "key-file",
@@ -486,6 +488,23 @@ bs_config_load_file (BsConfig *config, const char *path, GError **error)
 			    g_get_home_dir (), v + 2, NULL);
 		else
 			config->ledger_path = g_steal_pointer (&v);
+	}
+	/* A PostgreSQL ledger for a fleet; it wins over path=. */
+	if (g_key_file_has_key (kf, "ledger", "url", NULL)) {
+		g_autofree char *v = NULL;
+
+		if (!get_value (kf, contents, path, "ledger", "url", &v, error))
+			return FALSE;
+		g_strstrip (v);
+		if (!bs_ledger_is_url (v)) {
+			g_set_error (error, BS_CONFIG_ERROR,
+			    BS_CONFIG_ERROR_VALUE, "%s:%u: url: \"%s\" is not "
+			    "a postgresql:// URL", path, bs_keyfile_line (
+			    contents, "ledger", "url"), v);
+			return FALSE;
+		}
+		g_free (config->ledger_path);
+		config->ledger_path = g_steal_pointer (&v);
 	}
 	/* Weights name tests; whether each exists is checked against the
 	 * rules once they are loaded (main.c), so the message can say so. */

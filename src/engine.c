@@ -99,7 +99,8 @@ open_ledger (BsEngine *engine)
 		 * not worth a word. */
 		if (engine->ledger_given || !g_error_matches (error,
 		    BS_LEDGER_ERROR, BS_LEDGER_ERROR_OPEN)
-		    || g_file_test (engine->ledger_path, G_FILE_TEST_EXISTS))
+		    || g_file_test (engine->ledger_path, G_FILE_TEST_EXISTS)
+		    || bs_ledger_is_url (engine->ledger_path))
 			warn (engine, "warning: ledger %s; deciding without it",
 			    error->message);
 		return;
@@ -129,8 +130,10 @@ consult_ledger (BsEngine *engine, BsFacts *facts)
 	g_autoptr(GError) error = NULL;
 	const BsIdentity *id = engine->config->identity;
 
+	/* Without a Message-ID the ledger can still match the Date. */
 	if (engine->ledger_path == NULL || !bs_facts_is_bounce (facts)
-	    || !facts->original->found || facts->original->message_id == NULL)
+	    || !facts->original->found || (facts->original->message_id == NULL
+	    && facts->original->date_unix == 0))
 		return id;
 	if (!engine->ledger_tried)
 		open_ledger (engine);

@@ -61,6 +61,10 @@ bs_kind_to_string (BsKind kind)
 		return "feedback-report";
 	case BS_KIND_RECEIPT:
 		return "receipt";
+	case BS_KIND_DMARC_REPORT:
+		return "dmarc-report";
+	case BS_KIND_TLS_REPORT:
+		return "tls-report";
 	}
 	return "none";
 }

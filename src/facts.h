@@ -18,6 +18,8 @@ typedef enum {
 	BS_KIND_VIRUS_NOTICE,
 	BS_KIND_FEEDBACK_REPORT,
 	BS_KIND_RECEIPT,
+	BS_KIND_DMARC_REPORT,	/* DMARC failure report (RFC 6591) */
+	BS_KIND_TLS_REPORT,	/* SMTP TLS report (RFC 8460) */
 } BsKind;
 
 typedef struct {

@@ -1,6 +1,9 @@
-/* ledger.h: the owner's sent-mail ledger, an SQLite file of the
- * Message-IDs the owner sent, learned from the Sent folder; and what it
- * says about the original a bounce returns. */
+/* ledger.h: the owner's sent-mail ledger, the Message-IDs (and Dates,
+ * Subjects, recipients) the owner sent, learned from the Sent folder or
+ * the submission server; and what it says about the original a bounce
+ * returns.  It is an SQLite file by default, or a PostgreSQL database
+ * that a fleet of servers shares ("postgresql://..."); callers cannot
+ * tell the two apart. */
 #pragma once
 
 #include <glib.h>
@@ -44,28 +47,49 @@ typedef struct {
 	gint64 total;		/* messages in the ledger */
 	gint64 first, last;	/* Dates of the oldest and newest, or 0 */
 	gint64 before, after;	/* messages within the window each side */
+	gint64 unidentified;	/* sent messages learning saw without a
+				 * Message-ID (and could not record) */
 } BsLedgerLookup;
+
+/* What the ledger says about an original without a Message-ID, from
+ * its exact Date, Subject and recipients. */
+typedef enum {
+	BS_LEDGER_MATCH_NONE,	/* nothing was sent at that second */
+	BS_LEDGER_MATCH_OTHER,	/* something was, with another Subject or
+				 * to other recipients */
+	BS_LEDGER_MATCH_SENT,	/* sent: same Date, Subject, a recipient */
+} BsLedgerMatch;
 
 /* Returns: (transfer full) $XDG_DATA_HOME/backscatter-check/sent.sqlite */
 char *bs_ledger_default_path (void);
+/* Does spec name a PostgreSQL ledger (postgresql:// or postgres://, as
+ * libpq's connection URIs) rather than an SQLite file? */
+gboolean bs_ledger_is_url (const char *spec);
 
 /* Opens path for learning, creating it (mode 0600) and its folders when
- * missing, and bringing its schema to the current version.
+ * missing, and bringing its schema to the current version.  A URL
+ * (bs_ledger_is_url) connects to PostgreSQL and creates the tables there.
  * Returns: (transfer full) (nullable) */
 BsLedger *bs_ledger_open_write (const char *path, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 /* Opens path read-only (SQLITE_OPEN_READONLY), also in a directory the
- * reader cannot write.  Fails on a newer or missing schema.
+ * reader cannot write, or connects to the URL.  Fails on a newer or
+ * missing schema.
  * Returns: (transfer full) (nullable) */
 BsLedger *bs_ledger_open_read (const char *path, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 void bs_ledger_close (BsLedger *ledger);
+/* The path, or the URL without its password, for messages.
+ * Returns: (transfer none) */
+const char *bs_ledger_name (const BsLedger *ledger);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsLedger, bs_ledger_close)
 
 /* One learn is one transaction (BEGIN IMMEDIATE .. COMMIT). */
 gboolean bs_ledger_begin (BsLedger *ledger, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
-/* Records entry; *is_new says whether its Message-ID was new. */
+/* Records entry; *is_new says whether its Message-ID was new.  An entry
+ * without a Message-ID is only counted (BsLedgerLookup.unidentified):
+ * the ledger then knows the owner sends such mail. */
 gboolean bs_ledger_add (BsLedger *ledger, const BsLedgerEntry *entry,
     gboolean *is_new, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean bs_ledger_commit (BsLedger *ledger, GError **error)
@@ -81,14 +105,21 @@ gboolean bs_ledger_expire (BsLedger *ledger, guint days, gint64 now,
 gboolean bs_ledger_lookup (BsLedger *ledger, const char *message_id,
     gint64 date, BsLedgerLookup *out, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
+/* Looks for mail sent at exactly date (unix seconds) with subject and at
+ * least one of recipients (bare addresses, any case), the record of a
+ * message without a Message-ID. */
+gboolean bs_ledger_match (BsLedger *ledger, gint64 date, const char *subject,
+    const char *const *recipients, BsLedgerMatch *out, GError **error)
+    G_GNUC_WARN_UNUSED_RESULT;
 /* Returns: (transfer full) the From addresses learned, most used first,
  * at most max. */
 GPtrArray *bs_ledger_addresses (BsLedger *ledger, guint max, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 
 /* Fills facts->ledger_sent, ledger_unsent and ledger_detail from the
- * returned original's Message-ID and Date.  Leaves them alone when there
- * is no Message-ID or the ledger does not cover the Date. */
+ * returned original's Message-ID and Date, or, when it has none, from
+ * its Date, Subject and recipients (bs_ledger_match).  Leaves them alone
+ * when the ledger does not cover the Date. */
 gboolean bs_ledger_judge (BsLedger *ledger, BsFacts *facts, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 

@@ -546,6 +546,7 @@ exit_status (const Run *run)
 typedef struct {
 	GPtrArray *messages;		/* BsSentMessage */
 	guint read, skipped;
+	guint unidentified;		/* skipped: a message, no Message-ID */
 	gboolean progress;
 } Learn;
 
@@ -557,6 +558,8 @@ learn_collect (const BsSentMessage *m, gpointer data, GError **error)
 	l->read++;
 	if (m->message_id == NULL) {
 		l->skipped++;
+		if (m->date != 0 || m->from != NULL)
+			l->unidentified++;
 	} else {
 		BsSentMessage *copy = g_new0 (BsSentMessage, 1);
 
@@ -593,7 +596,7 @@ learn_sent (Run *run, guint n_files)
 	g_autoptr(BsLedger) ledger = NULL;
 	g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (
 	    (GDestroyNotify) bs_sent_message_free);
-	Learn l = { messages, 0, 0, !opt_quiet && isatty (STDERR_FILENO) };
+	Learn l = { messages, 0, 0, 0, !opt_quiet && isatty (STDERR_FILENO) };
 	guint i, added = 0, known = 0, expire_days = 0;
 	gint64 removed = 0;
 
@@ -658,10 +661,19 @@ learn_sent (Run *run, guint n_files)
 			else
 				known++;
 		}
+		/* The ledger then knows that the owner sends mail it cannot
+		 * record, and judges no original without a Message-ID. */
+		for (i = 0; i < l.unidentified; i++) {
+			BsLedgerEntry e = { NULL, 0, NULL, NULL, NULL };
+			gboolean is_new = FALSE;
+
+			if (!bs_ledger_add (ledger, &e, &is_new, &error))
+				goto fail;
+		}
 		if (!bs_ledger_commit (ledger, &error))
 			goto fail;
 		printf ("read %u, new %u, known %u, skipped %u (ledger %s)\n",
-		    l.read, added, known, l.skipped, run->ledger_path);
+		    l.read, added, known, l.skipped, bs_ledger_name (ledger));
 	}
 	if (expire_days > 0) {
 		if (!bs_ledger_expire (ledger, expire_days,
@@ -669,7 +681,7 @@ learn_sent (Run *run, guint n_files)
 			goto fail;
 		printf ("expired %" G_GINT64_FORMAT " messages dated over %u "
 		    "days ago (ledger %s)\n", removed, expire_days,
-		    run->ledger_path);
+		    bs_ledger_name (ledger));
 	}
 	if (fflush (stdout) != 0 || ferror (stdout)) {
 		complain ("write error: %s", g_strerror (errno));

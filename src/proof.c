@@ -186,6 +186,8 @@ to_envelope_sender (BsKind kind)
 	case BS_KIND_CHALLENGE:
 	case BS_KIND_FEEDBACK_REPORT:
 	case BS_KIND_RECEIPT:
+	case BS_KIND_DMARC_REPORT:
+	case BS_KIND_TLS_REPORT:
 		return FALSE;
 	}
 	return FALSE;

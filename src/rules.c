@@ -144,6 +144,7 @@ rule_new (const BsRuleSpec *spec, gboolean copy, gboolean jit)
 			alt->spec_parts = sa;
 		alt->flags = flags;
 		alt->jit = jit;
+		alt->specific = bs_rules_key_is_specific (sa->key);
 		g_ptr_array_add (rule->alternatives, alt);
 	}
 	return rule;
@@ -785,6 +786,26 @@ rule_prefilter_ready (const BsRule *crule)
 	return pf;
 }
 
+gboolean
+bs_rules_key_is_specific (const char *key)
+{
+	return g_str_has_prefix (key, BS_RULES_SPECIFIC_PREFIX);
+}
+
+gboolean
+bs_rules_generic_only (void)
+{
+	static int on = -1;
+
+	/* Read once: it holds for the whole process. */
+	if (on < 0) {
+		const char *v = g_getenv ("BACKSCATTER_CHECK_GENERIC_ONLY");
+
+		on = v != NULL && *v != '\0' && strcmp (v, "0") != 0;
+	}
+	return on;
+}
+
 /* Compiles alt if it is not yet.  Built-in patterns compile on first use;
  * they were checked at build time and by the test suite, so a failure here
  * is a bug: say so once and let the alternative never match. */
@@ -844,6 +865,7 @@ bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
 	guint8 *may = may_stack;
 	const BsPrefilter *pf;
 	gboolean found = FALSE;
+	gboolean generic_only = bs_rules_generic_only ();
 	guint i, j, k;
 
 	if (rule == NULL || text == NULL || offset > len)
@@ -861,7 +883,7 @@ bs_rule_match (const BsRule *rule, const char *text, gsize len, gsize offset,
 		BsMatch bm;
 
 		for (j = 0; j < alt->n_parts; j++, k++) {
-			if (!may[k])
+			if (!may[k] || (alt->specific && generic_only))
 				continue;
 			alternative_ready (rule, alt);
 			if (alt->broken || !bs_regex_match_max (alt->parts[j],

@@ -48,6 +48,7 @@ typedef struct {
 	BsRegexFlags flags;
 	gboolean jit;
 	gboolean broken;
+	gboolean specific;	/* for one MTA or service (key "mta-...") */
 } BsAlternative;
 
 /* A pcre2_serialize block: the compiled parts of one alternative. */
@@ -174,6 +175,18 @@ double bs_rules_weight (const BsRules *rules, const char *name);
 /* How many bytes of its target a test's pattern reads at most; sets (no
  * target) read BS_REGEX_WINDOW_MAX. */
 gsize bs_rules_target_max (const char *target);
+
+/* An alternative whose key starts with this is written for one MTA or
+ * service (its wording, its layout); every other key is generic: a
+ * language, or a shape any mail system may write.  Generality is measured
+ * by ignoring the specific ones (BACKSCATTER_CHECK_GENERIC_ONLY=1). */
+#define BS_RULES_SPECIFIC_PREFIX "mta-"
+
+/* Whether the alternative key is specific to one MTA or service. */
+gboolean bs_rules_key_is_specific (const char *key);
+/* Whether BACKSCATTER_CHECK_GENERIC_ONLY asks to ignore every specific
+ * alternative (set, not empty, not "0"). */
+gboolean bs_rules_generic_only (void);
 
 /* Finds the earliest match at or after offset of any alternative of rule.
  * group (nullable) names a capture group to report.  A NULL rule never

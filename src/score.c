@@ -538,6 +538,8 @@ test_reason (Scorer *s, const BsFacts *f)
 	case BS_KIND_AUTO_REPLY:
 	case BS_KIND_FEEDBACK_REPORT:
 	case BS_KIND_RECEIPT:
+	case BS_KIND_DMARC_REPORT:
+	case BS_KIND_TLS_REPORT:
 		break;
 	}
 	if (f->kind != BS_KIND_DSN && f->kind != BS_KIND_NDR

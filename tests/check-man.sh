@@ -2,9 +2,10 @@
 # Suite "man": the man pages are warning-free mdoc.  Prints TAP.
 n=0
 fail=0
-echo "1..2"
+echo "1..3"
 for page in "$BS_SRCDIR"/man/backscatter-check.1 \
-    "$BS_SRCDIR"/man/backscatter-check-rules.5; do
+    "$BS_SRCDIR"/man/backscatter-check-rules.5 \
+    "$BS_SRCDIR"/man/backscatter-milter.8; do
 	n=$((n + 1))
 	out=$(mandoc -Tlint -W warning "$page" 2>&1)
 	if [ -z "$out" ]; then

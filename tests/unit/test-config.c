@@ -153,6 +153,24 @@ test_bad_threshold (void)
 	    "threshold");
 }
 
+/* [ledger] url= names PostgreSQL, and wins over path=. */
+static void
+test_ledger_url (void)
+{
+	g_autoptr(BsConfig) config = bs_config_new ();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = write_tmp ("[ledger]\nurl=postgresql://bs@/"
+	    "ledger?host=/run/pg\npath=/tmp/sent.sqlite\n");
+
+	g_assert_true (bs_config_load_file (config, path, &error));
+	g_assert_no_error (error);
+	g_assert_cmpstr (config->ledger_path, ==,
+	    "postgresql://bs@/ledger?host=/run/pg");
+	g_unlink (path);
+	check_error ("[ledger]\n\nurl=/tmp/sent.sqlite\n",
+	    BS_CONFIG_ERROR_VALUE, 3, "not a postgresql:// URL");
+}
+
 static void
 test_bad_size (void)
 {
@@ -380,6 +398,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/config/unknown-key", test_unknown_key);
 	g_test_add_func ("/config/bad-threshold", test_bad_threshold);
 	g_test_add_func ("/config/bad-size", test_bad_size);
+	g_test_add_func ("/config/ledger-url", test_ledger_url);
 	g_test_add_func ("/config/bad-identity", test_bad_identity);
 	g_test_add_func ("/config/bad-weight", test_bad_weight);
 	g_test_add_func ("/config/unreadable", test_unreadable);

@@ -174,6 +174,114 @@ test_judge (void)
 	rm_rf (dir);
 }
 
+/* An original without a Message-ID, as Exim's delay warnings and many
+ * prose bounces return it: Date, Subject, To. */
+static BsFacts *
+unidentified_bounce (gint64 date, const char *subject, const char *to,
+    const char *failed)
+{
+	BsFacts *f = bounce_of (NULL, date);
+
+	f->original->subject = g_strdup (subject);
+	f->original->to = g_strdup (to);
+	if (failed != NULL) {
+		BsRecipient *r = bs_recipient_new ();
+
+		r->recipient = g_strdup (failed);
+		bs_dsn_add_recipient (f->dsn, r);
+	}
+	return f;
+}
+
+static void
+test_judge_unidentified (void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = tmp_dir ();
+	g_autofree char *path = make_ledger (dir);
+	g_autoptr(BsLedger) r = bs_ledger_open_read (path, &error);
+	g_autoptr(BsLedger) w = NULL;
+	/* a1 was sent at T0 + 1 day, "hello", to bob@example.net. */
+	g_autoptr(BsFacts) by_to = unidentified_bounce (T0 + DAY, "hello",
+	    "Bob <BOB@example.net>", NULL);
+	g_autoptr(BsFacts) by_dsn = unidentified_bounce (T0 + DAY, "hello",
+	    "someone@example.com", "bob@example.net");
+	g_autoptr(BsFacts) other_subject = unidentified_bounce (T0 + DAY,
+	    "hello!", "bob@example.net", NULL);
+	g_autoptr(BsFacts) other_rcpt = unidentified_bounce (T0 + DAY,
+	    "hello", "eve@example.com", "eve@example.com");
+	g_autoptr(BsFacts) forged = unidentified_bounce (T0 + DAY + 3600,
+	    "hello", "bob@example.net", NULL);
+	g_autoptr(BsFacts) far = unidentified_bounce (T0 + 40 * DAY,
+	    "hello", "bob@example.net", NULL);
+	BsLedgerMatch m;
+	gboolean is_new;
+	const char *const rcpts[] = { "bob@example.net", NULL };
+
+	g_assert_no_error (error);
+	g_assert_true (bs_ledger_match (r, T0 + DAY, "hello", rcpts, &m,
+	    &error));
+	g_assert_cmpint (m, ==, BS_LEDGER_MATCH_SENT);
+	g_assert_true (bs_ledger_match (r, T0 + DAY + 1, "hello", rcpts, &m,
+	    &error));
+	g_assert_cmpint (m, ==, BS_LEDGER_MATCH_NONE);
+
+	/* Date, Subject and a recipient (the original's To, or the one the
+	 * bouncing server names) of a sent message: the owner's. */
+	g_assert_true (bs_ledger_judge (r, by_to, &error));
+	g_assert_true (by_to->ledger_sent);
+	g_assert_cmpstr (by_to->ledger_detail, ==, "the original has no "
+	    "Message-ID, but one of the 10 messages you sent has its Date "
+	    "(2010-04-24 05:20:00 UTC), Subject and a recipient");
+	g_assert_true (bs_ledger_judge (r, by_dsn, &error));
+	g_assert_true (by_dsn->ledger_sent);
+
+	/* That second, but another Subject or recipient: a bouncer may have
+	 * rewritten it, so no say either way. */
+	g_assert_true (bs_ledger_judge (r, other_subject, &error));
+	g_assert_false (other_subject->ledger_sent
+	    || other_subject->ledger_unsent);
+	g_assert_true (bs_ledger_judge (r, other_rcpt, &error));
+	g_assert_false (other_rcpt->ledger_sent || other_rcpt->ledger_unsent);
+
+	/* Nothing sent at that second, in a period the ledger covers:
+	 * never sent, whatever the forger copied. */
+	g_assert_true (bs_ledger_judge (r, forged, &error));
+	g_assert_false (forged->ledger_sent);
+	g_assert_true (forged->ledger_unsent);
+	g_assert_cmpstr (forged->ledger_detail, ==, "the original has no "
+	    "Message-ID, and none of the 10 messages you sent, all with one, "
+	    "is dated 2010-04-24 06:20:00 UTC (the ledger covers 2010-04-23 "
+	    ".. 2010-05-02, 5 of them within 3 days of it)");
+	g_assert_true (bs_ledger_judge (r, far, &error));
+	g_assert_false (far->ledger_sent || far->ledger_unsent);
+	g_clear_pointer (&r, bs_ledger_close);
+
+	/* Once the owner is known to send mail without a Message-ID, its
+	 * absence proves nothing; a match still does. */
+	w = bs_ledger_open_write (path, &error);
+	g_assert_no_error (error);
+	g_assert_true (bs_ledger_begin (w, &error));
+	{
+		BsLedgerEntry e = { NULL, T0, "kim@example.org", NULL, NULL };
+
+		g_assert_true (bs_ledger_add (w, &e, &is_new, &error));
+		g_assert_false (is_new);
+	}
+	g_assert_true (bs_ledger_commit (w, &error));
+	g_clear_pointer (&w, bs_ledger_close);
+	r = bs_ledger_open_read (path, &error);
+	g_assert_no_error (error);
+	g_clear_pointer (&forged->ledger_detail, g_free);
+	forged->ledger_unsent = FALSE;
+	g_assert_true (bs_ledger_judge (r, forged, &error));
+	g_assert_false (forged->ledger_sent || forged->ledger_unsent);
+	by_to->ledger_sent = FALSE;
+	g_assert_true (bs_ledger_judge (r, by_to, &error));
+	g_assert_true (by_to->ledger_sent);
+	rm_rf (dir);
+}
+
 static void
 sql (const char *path, const char *stmt)
 {
@@ -487,6 +595,7 @@ main (int argc, char **argv)
 	g_mime_init ();
 	g_test_add_func ("/ledger/learn-lookup", test_learn_lookup);
 	g_test_add_func ("/ledger/judge", test_judge);
+	g_test_add_func ("/ledger/judge-unidentified", test_judge_unidentified);
 	g_test_add_func ("/ledger/bad-files", test_bad_files);
 	g_test_add_func ("/ledger/migrate", test_migrate);
 	g_test_add_func ("/ledger/expire", test_expire);
