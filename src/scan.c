@@ -411,10 +411,14 @@ walk (GPtrArray *sources, const char *path, gboolean recursive,
 	}
 	if (!S_ISDIR (st.st_mode)) {
 		/* A message file is read by a worker, which says what is
-		 * wrong with it; an mbox is opened here. */
+		 * wrong with it; an mbox is opened here.  Only a regular
+		 * file can be an mbox: a FIFO is read once, by the worker
+		 * (opening it to look would wait for its writer, and take
+		 * its first bytes). */
 		Source *s = NULL;
 
-		if (!bs_mailbox_kind (path, &kind, NULL))
+		if (!S_ISREG (st.st_mode)
+		    || !bs_mailbox_kind (path, &kind, NULL))
 			kind = BS_MAILBOX_MESSAGE;
 		s = add_source (sources, kind, path);
 		s->in_folder = in_folder;
@@ -526,10 +530,14 @@ gboolean
 bs_scan_is_many (char *const *files, guint n, gboolean recursive)
 {
 	BsMailboxKind kind;
+	struct stat st;
 
 	if (n > 1 || recursive)
 		return TRUE;
+	/* Only a regular file or a folder is looked into (not a FIFO). */
 	return n == 1 && strcmp (files[0], "-") != 0
+	    && stat (files[0], &st) == 0
+	    && (S_ISREG (st.st_mode) || S_ISDIR (st.st_mode))
 	    && bs_mailbox_kind (files[0], &kind, NULL)
 	    && kind != BS_MAILBOX_MESSAGE;
 }

@@ -124,6 +124,13 @@ bs "$BACK" "$T/none" "$LEGIT" >"$T/out" 2>"$T/err"
 rc=$?
 check '[ $rc -eq 66 ] && [ "$(wc -l <"$T/out")" -eq 2 ] && grep -q "none" "$T/err"' \
     "a missing FILE among others: 66, the others classified"
+mkfifo "$T/fifo"
+(sleep 1; cat "$BACK" >"$T/fifo") &
+bs "$LEGIT" "$T/fifo" >"$T/out" 2>"$T/err"
+rc=$?
+wait
+check '[ $rc -eq 0 ] && [ "$(wc -l <"$T/out")" -eq 2 ] && grep -q "^$T/fifo: backscatter" "$T/out"' \
+    "a FIFO among the FILEs is one message, read once"
 bs -H -r "$BACK" >/dev/null 2>&1
 rc=$?
 check '[ $rc -eq 64 ]' "-H takes one message: not with -r"
