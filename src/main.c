@@ -23,6 +23,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "score.h"
+#include "settings.h"
 
 /* sysexits.h values; the exit status list of the man page. */
 enum {
@@ -771,10 +772,6 @@ load_settings (Run *run, gboolean many)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *config_path = NULL;
-	g_autofree char *rules_dir = NULL;
-	const char *const *name;
-	GHashTableIter iter;
-	gpointer key, value;
 	guint i;
 
 	run->config = bs_config_new ();
@@ -818,15 +815,8 @@ load_settings (Run *run, gboolean many)
 		return EXIT_USAGE;
 	}
 
-	if (opt_ledger != NULL)
-		run->ledger_path = g_strdup (opt_ledger);
-	else if (run->config->ledger_path != NULL)
-		run->ledger_path = g_strdup (run->config->ledger_path);
-	run->ledger_given = run->ledger_path != NULL;
-	if (run->ledger_path == NULL)
-		run->ledger_path = bs_ledger_default_path ();
-	if (opt_no_ledger)
-		g_clear_pointer (&run->ledger_path, g_free);
+	run->ledger_path = bs_settings_ledger_path (run->config, opt_ledger,
+	    opt_no_ledger, &run->ledger_given);
 	if (opt_learn_sent || opt_ledger_expire != NULL)
 		return 0;	/* learning needs no rules */
 	if (opt_dkim_keys != NULL) {
@@ -839,38 +829,12 @@ load_settings (Run *run, gboolean many)
 		return EXIT_CONFIG;
 	}
 
-	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* JIT pays for itself only over many messages. */
-	if (rules_dir != NULL)
-		run->rules = bs_rules_load_dir (rules_dir, many, &error);
-	else
-		run->rules = bs_rules_load_builtin (many, &error);
+	run->rules = bs_settings_load_rules (run->config, opt_rules_dir, many,
+	    opt_check_config, &error);
 	if (run->rules == NULL) {
 		complain ("%s", error->message);
 		return EXIT_CONFIG;
-	}
-	/* Built-in patterns compile on first use; --check-config compiles
-	 * them all. */
-	if (opt_check_config && !bs_rules_compile_all (run->rules, &error)) {
-		complain ("%s", error->message);
-		return EXIT_CONFIG;
-	}
-	for (name = bs_score_code_tests (); *name != NULL; name++) {
-		if (bs_rules_get_test (run->rules, *name) == NULL) {
-			complain ("%s: no [test %s] group in any rule file",
-			    rules_dir != NULL ? rules_dir : "built-in rules",
-			    *name);
-			return EXIT_CONFIG;
-		}
-	}
-	g_hash_table_iter_init (&iter, run->config->weights);
-	while (g_hash_table_iter_next (&iter, &key, &value)) {
-		if (!bs_rules_set_weight (run->rules, key, *(double *) value,
-		    &error)) {
-			complain ("%s: [weights] %s", run->config->path,
-			    error->message);
-			return EXIT_CONFIG;
-		}
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include "report.h"
 #include "rules.h"
 #include "score.h"
+#include "settings.h"
 
 #define PROGRAM "backscatter-milter"
 
@@ -625,11 +626,6 @@ static gboolean
 load_settings (GError **error)
 {
 	g_autofree char *config_path = NULL;
-	g_autofree char *rules_dir = NULL;
-	const char *const *name;
-	GHashTableIter iter;
-	gpointer key, value;
-
 	config = bs_config_new ();
 	mconfig = bs_milter_config_new ();
 	if (opt_config != NULL)
@@ -640,41 +636,15 @@ load_settings (GError **error)
 	    && (!bs_config_load_file (config, config_path, error)
 	    || !bs_milter_config_load (mconfig, config_path, error)))
 		return FALSE;
-	if (opt_ledger != NULL)
-		ledger_path = g_strdup (opt_ledger);
-	else if (config->ledger_path != NULL)
-		ledger_path = g_strdup (config->ledger_path);
-	ledger_given = ledger_path != NULL;
-	if (ledger_path == NULL)
-		ledger_path = bs_ledger_default_path ();
-	if (opt_no_ledger)
-		g_clear_pointer (&ledger_path, g_free);
+	ledger_path = bs_settings_ledger_path (config, opt_ledger, opt_no_ledger,
+	    &ledger_given);
 	if (!bs_proof_load (config, error))
 		return FALSE;
-	rules_dir = bs_config_rules_dir (opt_rules_dir);
 	/* A daemon classifies many messages: JIT pays. */
-	rules = rules_dir != NULL ? bs_rules_load_dir (rules_dir, TRUE, error)
-	    : bs_rules_load_builtin (TRUE, error);
+	rules = bs_settings_load_rules (config, opt_rules_dir, TRUE,
+	    opt_check_config, error);
 	if (rules == NULL)
 		return FALSE;
-	if (opt_check_config && !bs_rules_compile_all (rules, error))
-		return FALSE;
-	for (name = bs_score_code_tests (); *name != NULL; name++) {
-		if (bs_rules_get_test (rules, *name) == NULL) {
-			g_set_error (error, BS_MILTER_ERROR,
-			    BS_MILTER_ERROR_CONFIG, "%s: no [test %s] group",
-			    rules_dir != NULL ? rules_dir : "built-in rules",
-			    *name);
-			return FALSE;
-		}
-	}
-	g_hash_table_iter_init (&iter, config->weights);
-	while (g_hash_table_iter_next (&iter, &key, &value)) {
-		if (!bs_rules_set_weight (rules, key, *(double *) value, error)) {
-			g_prefix_error (error, "%s: [weights] ", config->path);
-			return FALSE;
-		}
-	}
 	return TRUE;
 }
 
