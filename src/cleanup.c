@@ -1,5 +1,6 @@
 /* cleanup.c: --summary, --report and --move-to over the records of a
  * scan; see cleanup.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
@@ -89,13 +90,24 @@ bs_cleanup_add (BsCleanup *c, const BsScanRecord *r, FILE *out, FILE *err)
 	    || r->verdict != BS_VERDICT_BACKSCATTER)
 		return;
 	if (r->offset >= 0) {
-		offsets = g_hash_table_lookup (c->mboxes, r->file);
+		/* One mbox named twice (-r over its folder and by name, a
+		 * symbolic link, ./mbox and mbox) is one mbox: rewriting it
+		 * twice with the first scan's offsets would hit other mail. */
+		g_autofree char *real = realpath (r->file, NULL);
+		const char *key = real != NULL ? real : r->file;
+
+		offsets = g_hash_table_lookup (c->mboxes, key);
 		if (offsets == NULL) {
 			offsets = g_array_new (FALSE, FALSE, sizeof (gint64));
-			g_hash_table_insert (c->mboxes, g_strdup (r->file),
+			g_hash_table_insert (c->mboxes, g_strdup (key),
 			    offsets);
-			g_ptr_array_add (c->mbox_order, g_strdup (r->file));
+			g_ptr_array_add (c->mbox_order, g_strdup (key));
 		}
+		/* Offsets come in file order; the same again is the same
+		 * message. */
+		if (offsets->len > 0 && g_array_index (offsets, gint64,
+		    offsets->len - 1) >= r->offset)
+			return;
 		g_array_append_val (offsets, r->offset);
 		return;
 	}

@@ -7,6 +7,9 @@
 #include "ledger.h"
 #include "proof.h"
 
+/* How long a ledger that could not be read is left alone. */
+#define BS_ENGINE_LEDGER_RETRY (60 * G_TIME_SPAN_SECOND)
+
 struct BsEngine {
 	const BsConfig *config;
 	const BsRules *rules;
@@ -17,6 +20,7 @@ struct BsEngine {
 	char *ledger_path;		/* NULL: no ledger */
 	gboolean ledger_given;		/* named by --ledger or the config */
 	gboolean ledger_tried;
+	gint64 ledger_failed_at;	/* monotonic; retried after a while */
 	BsLedger *ledger;
 	BsIdentity *learned;		/* its From addresses, or NULL */
 };
@@ -95,6 +99,7 @@ open_ledger (BsEngine *engine)
 	engine->ledger_tried = TRUE;
 	engine->ledger = bs_ledger_open_read (engine->ledger_path, &error);
 	if (engine->ledger == NULL) {
+		engine->ledger_failed_at = g_get_monotonic_time ();
 		/* No ledger where none was asked for: nothing learned yet,
 		 * not worth a word. */
 		if (engine->ledger_given || !g_error_matches (error,
@@ -105,7 +110,8 @@ open_ledger (BsEngine *engine)
 			    error->message);
 		return;
 	}
-	if (bs_identity_is_empty (engine->config->identity))
+	if (bs_identity_is_empty (engine->config->identity)
+	    && engine->learned == NULL)
 		learned = bs_ledger_addresses (engine->ledger, 50, &error);
 	for (i = 0; learned != NULL && i < learned->len; i++) {
 		g_autoptr(GError) bad = NULL;
@@ -135,7 +141,12 @@ consult_ledger (BsEngine *engine, BsFacts *facts)
 	    || !facts->original->found || (facts->original->message_id == NULL
 	    && facts->original->date_unix == 0))
 		return id;
-	if (!engine->ledger_tried)
+	/* A ledger that failed (a server restarting, a file not learned
+	 * yet) is tried again after a while: a milter's engine lives for
+	 * days. */
+	if (engine->ledger == NULL && (!engine->ledger_tried
+	    || g_get_monotonic_time () - engine->ledger_failed_at
+	    >= BS_ENGINE_LEDGER_RETRY))
 		open_ledger (engine);
 	if (engine->ledger == NULL)
 		return id;
@@ -143,6 +154,7 @@ consult_ledger (BsEngine *engine, BsFacts *facts)
 		warn (engine, "warning: ledger %s; deciding without it",
 		    error->message);
 		g_clear_pointer (&engine->ledger, bs_ledger_close);
+		engine->ledger_failed_at = g_get_monotonic_time ();
 		facts->ledger_sent = facts->ledger_unsent = FALSE;
 		return id;
 	}

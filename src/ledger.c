@@ -352,7 +352,11 @@ judge_unidentified (BsLedger *l, BsFacts *facts, GError **error)
 		    "Date (%s), Subject and a recipient", total, when);
 		return TRUE;
 	case BS_LEDGER_MATCH_NONE:
-		if (covers (&r, o->date_unix) && r.unidentified == 0) {
+		/* A summary's Date is the bouncer's rendering ("Sent:
+		 * 12/1/2026 5:38 PM"): no seconds, often no zone.  Missing
+		 * the exact second then says nothing. */
+		if (covers (&r, o->date_unix) && r.unidentified == 0
+		    && g_strcmp0 (o->via, "summary") != 0) {
 			g_autofree char *first = day (r.first);
 			g_autofree char *last = day (r.last);
 			g_autofree char *near = near_count (&r);

@@ -119,6 +119,7 @@ typedef struct {
 	GMutex lock;
 	GCond cond;
 	gboolean done;
+	gboolean abandoned;		/* its connection stopped waiting */
 	/* JOB_CLASSIFY */
 	char *value;			/* the X-Backscatter value */
 	BsScore *score;			/* NULL: not classified */
@@ -210,10 +211,9 @@ learn_job (Job *job)
 	BsLedgerEntry e;
 
 	m = bs_mailbox_parse_message (data, len);
-	if (m->message_id == NULL) {
-		job->outcome = g_strdup ("no Message-ID, not learned");
-		return;
-	}
+	/* Mail without a Message-ID is still told to the ledger, which
+	 * counts it: it then knows that a Message-ID it has not seen may be
+	 * one a server added to the owner's mail. */
 	e.message_id = m->message_id;
 	e.date = m->date;
 	e.from = m->from;
@@ -225,8 +225,10 @@ learn_job (Job *job)
 	if (writer != NULL && bs_ledger_begin (writer, &error)) {
 		if (bs_ledger_add (writer, &e, &is_new, &error)
 		    && bs_ledger_commit (writer, &error)) {
-			job->outcome = g_strdup_printf ("learned <%s>%s",
-			    m->message_id, is_new ? "" : " (known)");
+			job->outcome = m->message_id == NULL ?
+			    g_strdup ("no Message-ID, counted") :
+			    g_strdup_printf ("learned <%s>%s", m->message_id,
+			    is_new ? "" : " (known)");
 		} else {
 			bs_ledger_rollback (writer);
 		}
@@ -244,10 +246,17 @@ run_job (gpointer data, gpointer user_data)
 {
 	Job *job = data;
 
+	gboolean abandoned;
+
 	(void) user_data;
-	if (job->kind == JOB_CLASSIFY)
+	g_mutex_lock (&job->lock);
+	abandoned = job->abandoned;
+	g_mutex_unlock (&job->lock);
+	/* A classification nobody waits for any more is not worth a
+	 * worker; what was sent is still worth learning. */
+	if (job->kind == JOB_CLASSIFY && !abandoned)
 		classify_job (job);
-	else
+	else if (job->kind == JOB_LEARN)
 		learn_job (job);
 	g_mutex_lock (&job->lock);
 	job->done = TRUE;
@@ -266,6 +275,14 @@ run_within_budget (Job *job)
 	    + (gint64) mconfig->budget_ms * G_TIME_SPAN_MILLISECOND;
 	gboolean done;
 
+	/* A burst past what the workers can do is accepted at once, not
+	 * queued behind messages whose budget is spent. */
+	if (job->kind == JOB_CLASSIFY
+	    && g_thread_pool_unprocessed (pool) >= 4 * mconfig->workers) {
+		say ("%s: %u messages wait for the workers; accepted "
+		    "unjudged", job->id, g_thread_pool_unprocessed (pool));
+		return FALSE;
+	}
 	g_atomic_int_inc (&job->refs);
 	if (!g_thread_pool_push (pool, job, &error)) {
 		say ("%s: cannot start a thread (%s); accepted", job->id,
@@ -278,6 +295,8 @@ run_within_budget (Job *job)
 	    deadline))
 		;
 	done = job->done;
+	if (!done)
+		job->abandoned = TRUE;
 	g_mutex_unlock (&job->lock);
 	if (!done)
 		say ("%s: time budget of %u ms spent; accepted unjudged",

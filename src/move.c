@@ -603,6 +603,23 @@ rewrite_mbox (const char *mbox, int mbox_fd, const char *data, gsize len,
 		fd = -1;
 		goto fail;
 	}
+	/* A writer that ignores our locks (flock(2) only) may have added
+	 * mail meanwhile: renaming over it would lose that.  The copies
+	 * are made, so leaving the mbox as it is loses nothing. */
+	{
+		struct stat now;
+
+		if (fstat (mbox_fd, &now) != 0 || now.st_size != st.st_size
+		    || (gsize) now.st_size != len
+		    || now.st_mtim.tv_sec != st.st_mtim.tv_sec
+		    || now.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+			(void) unlink (tmp);
+			g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_AGAIN,
+			    "%s changed while it was rewritten; left as it "
+			    "was (its backscatter is copied)", mbox);
+			return FALSE;
+		}
+	}
 	if (rename (tmp, mbox) != 0) {
 		saved = errno;
 		(void) unlink (tmp);

@@ -195,8 +195,8 @@ add_string (JsonOut *b, const char *name, const char *value)
 /* JSON strings must be UTF-8, and mail often is not.  Control characters
  * other than tab and newline become U+FFFD too: json-glib 1.6 writes some
  * of them unescaped, which JSON forbids. */
-static char *
-valid_utf8 (const char *s)
+char *
+bs_report_json_text (const char *s)
 {
 	g_autofree char *valid = NULL;
 	GString *out;
@@ -218,7 +218,7 @@ valid_utf8 (const char *s)
 static void
 add_text (JsonOut *b, const char *name, const char *value)
 {
-	g_autofree char *v = valid_utf8 (value);
+	g_autofree char *v = bs_report_json_text (value);
 
 	add_string (b, name, v);
 }
@@ -256,7 +256,7 @@ add_original (JsonOut *b, const BsFacts *f)
 	jo_set_member_name (b, "received");
 	jo_begin_array (b);
 	for (i = 0; i < o->received->len; i++) {
-		g_autofree char *v = valid_utf8 (o->received->pdata[i]);
+		g_autofree char *v = bs_report_json_text (o->received->pdata[i]);
 
 		jo_add_string_value (b, v);
 	}
@@ -399,7 +399,7 @@ bs_report_json_unknown_at (const char *file, guint message, guint64 offset,
 static void
 explain_field (GString *out, const char *label, const char *value)
 {
-	g_autofree char *v = valid_utf8 (value);
+	g_autofree char *v = bs_report_json_text (value);
 
 	if (v != NULL && *v != '\0')
 		g_string_append_printf (out, "    %-12s %s\n", label, v);
@@ -415,7 +415,7 @@ bs_report_explain (const char *file, const BsFacts *f, const BsScore *score)
 	g_string_append_printf (out, "%s\n", file);
 	g_string_append_printf (out, "  kind: %s\n", bs_kind_to_string (f->kind));
 	for (i = 0; i < f->evidence->len; i++) {
-		g_autofree char *v = valid_utf8 (f->evidence->pdata[i]);
+		g_autofree char *v = bs_report_json_text (f->evidence->pdata[i]);
 
 		g_string_append_printf (out, "    because %s\n", v);
 	}
@@ -430,8 +430,8 @@ bs_report_explain (const char *file, const BsFacts *f, const BsScore *score)
 	    f->dsn->recipients->len);
 	for (i = 0; i < f->dsn->recipients->len; i++) {
 		const BsRecipient *r = f->dsn->recipients->pdata[i];
-		g_autofree char *rcpt = valid_utf8 (r->recipient);
-		g_autofree char *diag = valid_utf8 (r->diagnostic);
+		g_autofree char *rcpt = bs_report_json_text (r->recipient);
+		g_autofree char *diag = bs_report_json_text (r->diagnostic);
 
 		g_string_append_printf (out, "    %s: %s %s\n", rcpt,
 		    r->action != NULL ? r->action : "-",
@@ -461,7 +461,7 @@ bs_report_explain (const char *file, const BsFacts *f, const BsScore *score)
 	g_string_append (out, "  tests:\n");
 	for (i = 0; i < score->hits->len; i++) {
 		const BsHit *hit = score->hits->pdata[i];
-		g_autofree char *detail = valid_utf8 (hit->detail);
+		g_autofree char *detail = bs_report_json_text (hit->detail);
 
 		g_string_append_printf (out, "    %+5.1f %-7s %s%s: %s\n",
 		    hit->score, bs_tier_to_string (hit->tier), hit->name,

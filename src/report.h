@@ -44,3 +44,7 @@ char *bs_report_json_unknown_at (const char *file, guint message,
  * newline, a control character or a byte that is not UTF-8 is escaped.
  * Returns: (transfer full) */
 char *bs_report_quote_name (const char *name);
+/* text as a JSON string may hold it: valid UTF-8, and control characters
+ * other than tab and newline as U+FFFD (json-glib 1.6 writes some of them
+ * unescaped).  Returns: (transfer full) (nullable) NULL for NULL. */
+char *bs_report_json_text (const char *text);

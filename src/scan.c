@@ -248,9 +248,15 @@ submit (Scan *scan, Job *job)
 	scan->pending_bytes += job->bytes;
 	g_queue_push_tail (&scan->pending, job);
 	if (scan->workers != NULL) {
-		/* The first job waited for the second. */
-		if (scan->pending.length == 2)
-			queue (scan, g_queue_peek_head (&scan->pending));
+		/* The first job waited for the second.  Only the first time:
+		 * the window can shrink back to one job (a large message
+		 * drained), and a job queued twice would be classified twice
+		 * and freed while a worker still holds it. */
+		Job *first = g_queue_peek_head (&scan->pending);
+
+		if (scan->pending.length == 2
+		    && !g_atomic_int_get (&first->queued))
+			queue (scan, first);
 		queue (scan, job);
 	}
 	while (scan->pending.length >= BS_SCAN_AHEAD * o->jobs

@@ -377,8 +377,8 @@ static void
 add_json_string (const BsJsonApi *json, JsonBuilder *b, const char *text)
 {
 	/* json-glib writes what it gets; a name from mail may not be
-	 * UTF-8. */
-	g_autofree char *valid = g_utf8_make_valid (text, -1);
+	 * UTF-8, or hold control characters. */
+	g_autofree char *valid = bs_report_json_text (text);
 
 	json->builder_add_string_value (b, valid);
 }
@@ -406,8 +406,7 @@ add_json_table (const BsJsonApi *json, JsonBuilder *b, const BsSummary *s,
 			json->builder_add_int_value (b, (gint64) c->count);
 			json->builder_end_object (b);
 		} else {
-			g_autofree char *valid = g_utf8_make_valid (c->name,
-			    -1);
+			g_autofree char *valid = bs_report_json_text (c->name);
 
 			json->builder_set_member_name (b, valid);
 			json->builder_add_int_value (b, (gint64) c->count);
