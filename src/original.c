@@ -846,6 +846,19 @@ summary_field (GString *out, const char *name, const BsRules *rules,
 	return TRUE;
 }
 
+/* The fields a report names of its original, as a header block of their
+ * own: an original without a body, found as a summary. */
+static gboolean
+take_summary (BsOriginal *o, GString *headers)
+{
+	g_string_append_c (headers, '\n');
+	if (!parse_into (o, headers->str, headers->len))
+		return FALSE;
+	o->via = "summary";
+	o->headers_only = TRUE;
+	return TRUE;
+}
+
 /* Some reports (Exim's delay warnings) return no copy but name the
  * original's Subject and Date in prose: a summary is better than
  * nothing, and is reported as such (via "summary"). */
@@ -862,12 +875,7 @@ find_summary (BsOriginal *o, const char *text, const BsRules *rules)
 	    len);
 	if (!subject && !date)
 		return FALSE;
-	g_string_append_c (headers, '\n');
-	if (!parse_into (o, headers->str, headers->len))
-		return FALSE;
-	o->via = "summary";
-	o->headers_only = TRUE;
-	return TRUE;
+	return take_summary (o, headers);
 }
 
 /* What a report says of the original in an indented block of its own
@@ -928,12 +936,7 @@ find_summary_block (BsOriginal *o, const char *text)
 	}
 	if (known < 2)
 		return FALSE;
-	g_string_append_c (headers, '\n');
-	if (!parse_into (o, headers->str, headers->len))
-		return FALSE;
-	o->via = "summary";
-	o->headers_only = TRUE;
-	return TRUE;
+	return take_summary (o, headers);
 }
 
 /* One JSON string at p (its opening quote), unescaped into out (NULL:
@@ -1030,12 +1033,7 @@ find_json_headers (BsOriginal *o, const char *text)
 	}
 	if (fields < 2 || !header_block_at (headers->str, headers->len, 0, 0))
 		return FALSE;
-	g_string_append_c (headers, '\n');
-	if (!parse_into (o, headers->str, headers->len))
-		return FALSE;
-	o->via = "summary";
-	o->headers_only = TRUE;
-	return TRUE;
+	return take_summary (o, headers);
 }
 
 static BsOriginal *
