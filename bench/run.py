@@ -33,6 +33,9 @@ def parse_args():
                                                  'backscatter-check'))
     p.add_argument('--floor-gmime', default=os.path.join(
         root, 'build', 'bench', 'floor-gmime'))
+    p.add_argument('--floor-gmime-static', default=os.path.join(
+        root, 'build', 'bench', 'floor-gmime-static'),
+        help='floor-gmime linked as backscatter-check is (static GLib)')
     p.add_argument('--floor-read', default=os.path.join(
         root, 'build', 'bench', 'floor-read'))
     p.add_argument('--corpus', default=os.environ.get(
@@ -156,6 +159,8 @@ def per_message(a):
         ('floor-gmime', [a.floor_gmime]),
         ('floor-read', [a.floor_read]),
     ]
+    if os.path.exists(a.floor_gmime_static):
+        progs.append(('floor-gmime-static', [a.floor_gmime_static]))
     wall = {p[0]: [] for p in progs}
     cpu = {p[0]: [] for p in progs}
     bad = 0
@@ -189,6 +194,12 @@ def per_message(a):
             name, fmt_ms(mw), mw / floor_w, fmt_ms(mc),
             mc / floor_c if floor_c else float('nan'),
             fmt_ms(statistics.mean(wall[name]))))
+    if 'floor-gmime-static' in wall:
+        fs = statistics.median(wall['floor-gmime-static'])
+        print('\nLinked alike (static GLib and GMime both): '
+              'backscatter-check %.2f, -H %.2f of floor-gmime-static'
+              % (statistics.median(wall['backscatter-check']) / fs,
+                 statistics.median(wall['backscatter-check -H']) / fs))
     print('\nMedian per class (wall, ratio to floor-gmime on the same '
           'messages):\n')
     print('| class | messages | backscatter-check | -H | floor-gmime |')

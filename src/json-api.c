@@ -50,7 +50,8 @@ open_api (GError **error)
 	    || !FIND (generator_new, json_generator_new)
 	    || !FIND (generator_set_root, json_generator_set_root)
 	    || !FIND (generator_to_data, json_generator_to_data)
-	    || !FIND (node_unref, json_node_unref)) {
+	    || !FIND (node_unref, json_node_unref)
+	    || !FIND (object_unref, g_object_unref)) {
 		g_module_close (module);
 		return FALSE;
 	}

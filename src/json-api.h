@@ -30,6 +30,10 @@ typedef struct {
 	__typeof__ (json_generator_set_root) *generator_set_root;
 	__typeof__ (json_generator_to_data) *generator_to_data;
 	__typeof__ (json_node_unref) *node_unref;
+	/* The g_object_unref of json-glib's GObject, which is not ours when
+	 * backscatter-check links GLib statically (-Dstatic_glib): its
+	 * builders and generators are freed with it, never with ours. */
+	__typeof__ (g_object_unref) *object_unref;
 } BsJsonApi;
 
 /* Loads json-glib once (later calls return the same table).

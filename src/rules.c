@@ -471,9 +471,10 @@ builtin_rule (BsRules *rules, guint i)
 	return rule;
 }
 
-/* The built-in [pattern NAME] (is_test FALSE) or [test NAME], or NULL. */
-static BsRule *
-builtin_find (const BsRules *rules, gboolean is_test, const char *name)
+/* The index in bs_builtin_rules of the built-in [pattern NAME] (is_test
+ * FALSE) or [test NAME], or -1. */
+static int
+builtin_index (gboolean is_test, const char *name)
 {
 	guint lo = 0, hi = bs_builtin_count;
 
@@ -485,14 +486,23 @@ builtin_find (const BsRules *rules, gboolean is_test, const char *name)
 		    strcmp (spec->name, name);
 
 		if (c == 0)
-			return builtin_rule ((BsRules *) rules,
-			    bs_builtin_by_name[mid]);
+			return (int) bs_builtin_by_name[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The built-in [pattern NAME] (is_test FALSE) or [test NAME], made, or
+ * NULL. */
+static BsRule *
+builtin_find (const BsRules *rules, gboolean is_test, const char *name)
+{
+	int i = builtin_index (is_test, name);
+
+	return i >= 0 ? builtin_rule ((BsRules *) rules, (guint) i) : NULL;
 }
 
 /* Every built-in set or test, made, in file order. */
@@ -625,6 +635,14 @@ const BsRule *
 bs_rules_get_test (const BsRules *rules, const char *name)
 {
 	return find (rules, TRUE, name);
+}
+
+gboolean
+bs_rules_has_test (const BsRules *rules, const char *name)
+{
+	if (rules->builtin != NULL)
+		return builtin_index (TRUE, name) >= 0;
+	return g_hash_table_contains (rules->tests, name);
 }
 
 GPtrArray *

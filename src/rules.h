@@ -155,6 +155,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsRules, bs_rules_free)
 const BsRule *bs_rules_get_set (const BsRules *rules, const char *name);
 /* Returns: (transfer none) (nullable) the [test NAME] group. */
 const BsRule *bs_rules_get_test (const BsRules *rules, const char *name);
+/* Whether [test NAME] exists, without making it (a built-in rule is made
+ * at its first use). */
+gboolean bs_rules_has_test (const BsRules *rules, const char *name);
 /* Returns: (transfer none) every [test] group, in file order. */
 GPtrArray *bs_rules_get_tests (const BsRules *rules);
 /* Returns: (transfer none) every [pattern] set, in file order. */

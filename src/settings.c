@@ -21,7 +21,7 @@ bs_settings_load_rules (const BsConfig *config, const char *rules_dir_option,
 	if (compile_all && !bs_rules_compile_all (rules, error))
 		return NULL;
 	for (name = bs_score_code_tests (); *name != NULL; name++) {
-		if (bs_rules_get_test (rules, *name) == NULL) {
+		if (!bs_rules_has_test (rules, *name)) {
 			g_set_error (error, BS_RULES_ERROR,
 			    BS_RULES_ERROR_UNKNOWN_TEST, "%s: no [test %s] "
 			    "group in any rule file", rules_dir != NULL ?

@@ -433,8 +433,8 @@ bs_summary_json (const BsSummary *s, GError **error)
 {
 	const BsJsonApi *json = bs_json_api (error);
 	g_autoptr(BsSummaryTimeline) t = NULL;
-	g_autoptr(JsonBuilder) b = NULL;
-	g_autoptr(JsonGenerator) gen = NULL;
+	JsonBuilder *b;
+	JsonGenerator *gen;
 	g_autofree char *unit = NULL;
 	JsonNode *root;
 	char *text;
@@ -501,5 +501,7 @@ bs_summary_json (const BsSummary *s, GError **error)
 	json->generator_set_root (gen, root);
 	text = json->generator_to_data (gen, NULL);
 	json->node_unref (root);
+	json->object_unref (gen);
+	json->object_unref (b);
 	return text;
 }
