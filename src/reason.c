@@ -32,7 +32,7 @@ const char *
 bs_reason_classify (const BsRules *rules, const char *status,
     const char *diagnostic)
 {
-	GPtrArray *sets = bs_rules_get_sets (rules);
+	GPtrArray *sets = bs_rules_get_sets_named (rules, "reason-");
 	guint i;
 
 	if (diagnostic != NULL && *diagnostic != '\0') {
@@ -41,8 +41,7 @@ bs_reason_classify (const BsRules *rules, const char *status,
 		for (i = 0; i < sets->len; i++) {
 			const BsRule *set = sets->pdata[i];
 
-			if (g_str_has_prefix (set->name, "reason-")
-			    && bs_rule_match (set, diagnostic, len, 0, NULL,
+			if (bs_rule_match (set, diagnostic, len, 0, NULL,
 			    NULL))
 				return set->name + strlen ("reason-");
 		}

@@ -23,6 +23,8 @@ struct BsRules {
 	gboolean jit;
 	gboolean sets_listed;	/* set_order holds every set */
 	gboolean tests_listed;
+	/* prefix -> GPtrArray of the sets so named, in file order */
+	GHashTable *prefixed;
 };
 
 /* Rules, their alternatives' compiled patterns and prefilters are made on
@@ -87,6 +89,7 @@ bs_rules_free (BsRules *rules)
 	g_ptr_array_unref (rules->set_order);
 	g_ptr_array_unref (rules->test_order);
 	g_clear_pointer (&rules->owned, g_ptr_array_unref);
+	g_clear_pointer (&rules->prefixed, g_hash_table_unref);
 	g_free (rules);
 }
 
@@ -651,6 +654,41 @@ bs_rules_get_tests (const BsRules *rules)
 	if (rules->builtin != NULL)
 		builtin_list ((BsRules *) rules, TRUE);
 	return rules->test_order;
+}
+
+GPtrArray *
+bs_rules_get_sets_named (const BsRules *rules, const char *prefix)
+{
+	BsRules *r = (BsRules *) rules;
+	GPtrArray *sets;
+	guint i;
+
+	g_rec_mutex_lock (&making);
+	if (r->prefixed == NULL)
+		r->prefixed = g_hash_table_new_full (g_str_hash, g_str_equal,
+		    g_free, (GDestroyNotify) g_ptr_array_unref);
+	sets = g_hash_table_lookup (r->prefixed, prefix);
+	if (sets == NULL) {
+		sets = g_ptr_array_new ();
+		if (r->builtin != NULL) {
+			for (i = 0; i < bs_builtin_count; i++)
+				if (!bs_builtin_rules[i].is_test
+				    && g_str_has_prefix (
+				    bs_builtin_rules[i].name, prefix))
+					g_ptr_array_add (sets,
+					    builtin_rule (r, i));
+		} else {
+			for (i = 0; i < r->set_order->len; i++) {
+				BsRule *set = r->set_order->pdata[i];
+
+				if (g_str_has_prefix (set->name, prefix))
+					g_ptr_array_add (sets, set);
+			}
+		}
+		g_hash_table_insert (r->prefixed, g_strdup (prefix), sets);
+	}
+	g_rec_mutex_unlock (&making);
+	return sets;
 }
 
 GPtrArray *

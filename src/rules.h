@@ -160,6 +160,10 @@ const BsRule *bs_rules_get_test (const BsRules *rules, const char *name);
 gboolean bs_rules_has_test (const BsRules *rules, const char *name);
 /* Returns: (transfer none) every [test] group, in file order. */
 GPtrArray *bs_rules_get_tests (const BsRules *rules);
+/* Returns: (transfer none) the sets whose names start with prefix, in file
+ * order, making only those (a built-in rule is made at its first use). */
+GPtrArray *bs_rules_get_sets_named (const BsRules *rules,
+    const char *prefix);
 /* Returns: (transfer none) every [pattern] set, in file order. */
 GPtrArray *bs_rules_get_sets (const BsRules *rules);
 
