@@ -454,6 +454,8 @@ def ledger(a):
                                                '--no-ledger']),
             ('floor-gmime', [a.floor_gmime]),
         ]
+        if os.path.exists(a.floor_gmime_static):
+            progs.append(('floor-gmime-static', [a.floor_gmime_static]))
         wall = {p[0]: [] for p in progs}
         cpu = {p[0]: [] for p in progs}
         for p in progs:
