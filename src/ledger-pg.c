@@ -24,6 +24,7 @@ static struct {
 	__typeof__ (PQfinish) *finish;
 	__typeof__ (PQreset) *reset;
 	__typeof__ (PQexec) *exec;
+	__typeof__ (PQexecParams) *exec_params;
 	__typeof__ (PQprepare) *prepare;
 	__typeof__ (PQexecPrepared) *exec_prepared;
 	__typeof__ (PQresultStatus) *result_status;
@@ -77,6 +78,7 @@ load_once (void)
 	    || !FIND (finish, "PQfinish")
 	    || !FIND (reset, "PQreset")
 	    || !FIND (exec, "PQexec")
+	    || !FIND (exec_params, "PQexecParams")
 	    || !FIND (prepare, "PQprepare")
 	    || !FIND (exec_prepared, "PQexecPrepared")
 	    || !FIND (result_status, "PQresultStatus")
@@ -116,10 +118,11 @@ load_libpq (GError **error)
 	return TRUE;
 }
 
-/* The statements run once per message, each prepared at its first use
+/* The statements run once per message, each prepared at its second use
  * on a connection: planned once instead of at every message (the
- * lookup's plan took as long as its execution), and sent as a name and
- * its parameters. */
+ * lookup's planning took longer than its execution), and sent as a name
+ * and its parameters.  Not at the first: a process that classifies one
+ * message would pay a round trip more for it. */
 typedef enum {
 	STMT_LOOKUP,
 	STMT_AT_DATE,
@@ -131,6 +134,7 @@ typedef enum {
 typedef struct {
 	BsLedger base;		/* first: a BsLedger * is one of these */
 	PGconn *conn;
+	guint used;		/* bit 1 << StmtId: run on conn */
 	guint prepared;		/* bit 1 << StmtId: prepared on conn */
 } Pg;
 
@@ -203,6 +207,7 @@ static void
 reconnect (Pg *l)
 {
 	pq.reset (l->conn);
+	l->used = 0;
 	l->prepared = 0;
 }
 
@@ -227,9 +232,9 @@ static const char *const stmt_names[] = {
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (stmt_names) == STMT_NONE);
 
-/* Sends sql once: as statement id, prepared first on a new connection;
- * or STMT_NONE, without parameters, as a simple query (which may hold
- * several statements). */
+/* Sends sql once, as statement id (prepared the second time on a
+ * connection); or STMT_NONE, without parameters, as a simple query
+ * (which may hold several statements). */
 static PGresult *
 send (Pg *l, StmtId id, const char *sql, int n, const char *const *params)
 {
@@ -238,6 +243,11 @@ send (Pg *l, StmtId id, const char *sql, int n, const char *const *params)
 
 	if (id == STMT_NONE)
 		return pq.exec (l->conn, sql);
+	if ((l->used & bit) == 0) {
+		l->used |= bit;
+		return pq.exec_params (l->conn, sql, n, NULL, params, NULL,
+		    NULL, 0);
+	}
 	if ((l->prepared & bit) == 0) {
 		res = pq.prepare (l->conn, stmt_names[id], sql, n, NULL);
 		if (res == NULL || pq.result_status (res) != PGRES_COMMAND_OK)
