@@ -369,9 +369,9 @@ migrate (Pg *l, GError **error)
 	    || !exec (l, "CREATE TABLE IF NOT EXISTS ledger_schema ("
 	    "version INTEGER NOT NULL)", error))
 		goto fail;
-	res = run (l, STMT_NONE, "SELECT (SELECT max(version) FROM ledger_schema), "
-	    "to_regclass ('sent') IS NOT NULL", 0, NULL, "cannot read the "
-	    "schema version", error);
+	res = run (l, STMT_NONE, "SELECT (SELECT max(version) FROM "
+	    "ledger_schema), to_regclass ('sent') IS NOT NULL", 0, NULL,
+	    "cannot read the schema version", error);
 	if (res == NULL)
 		goto fail;
 	has_rows = !pq.getisnull (res, 0, 0);
@@ -413,8 +413,8 @@ static gboolean
 check_version (Pg *l, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	PGresult *res = run (l, STMT_NONE, "SELECT max(version) FROM ledger_schema", 0,
-	    NULL, "cannot read the schema version", &local);
+	PGresult *res = run (l, STMT_NONE, "SELECT max(version) FROM "
+	    "ledger_schema", 0, NULL, "cannot read the schema version", &local);
 	gint64 version;
 
 	if (res == NULL) {
@@ -485,8 +485,8 @@ lg_add (BsLedger *ledger, const BsLedgerEntry *e, const char *hash,
 	/* The row and what it teaches about the owner, in one round trip;
 	 * the owner is counted only for a new Message-ID. */
 	res = run (l, STMT_ADD, "WITH ins AS (INSERT INTO sent (message_id, "
-	    "date, sender, recipients, subject_hash, learned) VALUES ($1, $2, $3, "
-	    "$4, $5, $6) ON CONFLICT (message_id) DO NOTHING RETURNING 1), "
+	    "date, sender, recipients, subject_hash, learned) VALUES ($1, $2, "
+	    "$3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING RETURNING 1), "
 	    "o AS (INSERT INTO owner (kind, value, count) SELECT k, v, 1 FROM "
 	    "ins, (VALUES ('from', $7::text), ('msgid-domain', $8::text)) AS x (k, v) "
 	    "WHERE v IS NOT NULL ON CONFLICT (kind, value) DO UPDATE SET "
@@ -530,7 +530,8 @@ lg_expire (BsLedger *ledger, gint64 cutoff, gint64 *removed,
 	Pg *l = PG (ledger);
 	g_autofree char *sql = g_strdup_printf ("DELETE FROM sent WHERE "
 	    "date < %" G_GINT64_FORMAT, cutoff);
-	PGresult *res = run (l, STMT_NONE, sql, 0, NULL, "cannot expire", error);
+	PGresult *res = run (l, STMT_NONE, sql, 0, NULL, "cannot expire",
+	    error);
 
 	if (res == NULL)
 		return FALSE;
@@ -545,7 +546,7 @@ lg_expire (BsLedger *ledger, gint64 cutoff, gint64 *removed,
 /* Everything a lookup needs, in one statement: the row, the meta counts,
  * and (when the Message-ID is not found) how much mail is near date.
  * Each part is an index scan of a few pages (EXPLAIN on 10 million rows:
- * 9 to 16 buffers).  The counts read at most BS_LEDGER_NEAR_MAX entries
+ * 9 to 18 buffers).  The counts read at most BS_LEDGER_NEAR_MAX entries
  * of sent_date; the ORDER BY keeps the planner from a sequential scan
  * that the LIMIT makes look cheap, but which on a ledger learned in
  * Date order would read every row before the window. */
@@ -564,7 +565,8 @@ lg_lookup (BsLedger *ledger, const char *id, gint64 date,
 	PGresult *res;
 
 	res = run (l, STMT_LOOKUP, "WITH f AS (SELECT date FROM sent WHERE "
-	    "message_id = $1) SELECT EXISTS (SELECT 1 FROM f), (SELECT date FROM f),"
+	    "message_id = $1) SELECT EXISTS (SELECT 1 FROM f),"
+	    " (SELECT date FROM f),"
 	    " (SELECT value FROM meta WHERE key = 'count'),"
 	    " (SELECT value FROM meta WHERE key = 'first'),"
 	    " (SELECT value FROM meta WHERE key = 'last'),"
@@ -598,9 +600,9 @@ lg_at_date (BsLedger *ledger, gint64 date, GPtrArray *hashes,
 	PGresult *res;
 	int i, n;
 
-	res = run (l, STMT_AT_DATE, "SELECT coalesce (subject_hash, ''), coalesce "
-	    "(recipients, '') FROM sent WHERE date = $1 LIMIT 1000", 1,
-	    params, "cannot read", error);
+	res = run (l, STMT_AT_DATE, "SELECT coalesce (subject_hash, ''), "
+	    "coalesce (recipients, '') FROM sent WHERE date = $1 LIMIT 1000",
+	    1, params, "cannot read", error);
 	if (res == NULL)
 		return FALSE;
 	n = pq.ntuples (res);
@@ -623,7 +625,8 @@ lg_addresses (BsLedger *ledger, guint max, GError **error)
 	int i, n;
 
 	res = run (l, STMT_ADDRESSES, "SELECT value FROM owner WHERE kind = "
-	    "'from' ORDER BY count DESC, value LIMIT $1", 1, params, "cannot read", error);
+	    "'from' ORDER BY count DESC, value LIMIT $1", 1, params,
+	    "cannot read", error);
 	if (res == NULL)
 		return NULL;
 	n = pq.ntuples (res);
