@@ -15,7 +15,9 @@ processes, each on a socket of its own with its own worker threads and
 connections, fed by --sessions milter-protocol clients each
 (bench/milter-client.py's exchange(): a connection per message, as an
 MTA makes them), first as fast as they go, then paced at --rate
-messages/s for the whole fleet.  --mode classifier runs backscatter-check
+messages/s for the whole fleet; meanwhile a fifth milter, a submission
+server, learns --learn-rate messages/s from authenticated senders into
+the same ledger.  --mode classifier runs backscatter-check
 processes instead, as procmail would: kept open over --batch bounces, and
 one process per bounce.  Half of the bounces return a message the ledger
 holds, half one it never saw, dated within its span; every one must get
@@ -124,7 +126,8 @@ def reuse(server, url, binary, rows, tmp):
         count = server.psql("SELECT value FROM meta WHERE key = 'count'")
     except RuntimeError:
         return None
-    if count != str(rows + 1):
+    # The seed, and what the submission milter of earlier runs learned.
+    if not count.isdigit() or not rows < int(count) <= rows + rows // 100:
         return None
     sent = os.path.join(tmp, 'one.eml')
     with open(sent, 'w') as f:
@@ -221,17 +224,19 @@ def server_times(server, since):
     return out
 
 
-def start_milters(milter, url, procs, tmp, env):
+def start_milters(milter, url, procs, tmp, env, kind='mx'):
     """procs backscatter-milter processes on the ledger at url, each on
-    a socket file of its own.  Returns: [(process, socket, log)]."""
-    conf = os.path.join(tmp, 'milter.conf')
+    a socket file of its own: MX (kind 'mx'), which read the ledger, or
+    submission servers ('submission'), which learn into it.
+    Returns: [(process, socket, log)]."""
+    conf = os.path.join(tmp, kind + '.conf')
     with open(conf, 'w') as f:
-        # Learning is the submission servers' job: these are MX.
-        f.write('[milter]\naction=header\nlearn=false\n')
+        f.write('[milter]\naction=header\nlearn=%s\n'
+                % ('true' if kind == 'submission' else 'false'))
     out = []
     for k in range(procs):
-        sock = os.path.join(tmp, 'milter%d.sock' % k)
-        log = os.path.join(tmp, 'milter%d.log' % k)
+        sock = os.path.join(tmp, '%s%d.sock' % (kind, k))
+        log = os.path.join(tmp, '%s%d.log' % (kind, k))
         with open(log, 'w') as err:
             p = subprocess.Popen([milter, '-v', '-c', conf, '--ledger', url,
                                   '-p', 'unix:' + sock], env=env,
@@ -288,12 +293,47 @@ def backends(server):
     return [int(x) for x in out.split()]
 
 
-def run_milters(milters, seconds, sessions, rows, rate=None, server=None):
+def sent_texts(n, seed, rows):
+    """n messages the owner sends, new to the ledger, dated within its
+    span (so that its first and last Date stay)."""
+    rnd = random.Random(seed)
+    out = []
+    for j in range(n):
+        date = T0 + rnd.randrange(SPAN)
+        out.append('From: u%d@example.org\nTo: r%d@example.net\n'
+                   'Subject: news %d\nDate: %s\nMessage-ID: '
+                   '<learn.%d.%d@fleet.example.org>\n\nhello\n'
+                   % (j % 5000, j % 200000, j, rfc_date(date), seed, j))
+    return out
+
+
+def learn_paced(learner, rate, stop):
+    """Messages from an authenticated sender to the submission milter,
+    rate a second, till stop."""
+    seed = int(time.time() * 1000)
+    texts = sent_texts(int(rate * (stop - time.monotonic())) + 10, seed,
+                       0)
+    start = time.monotonic()
+    for j, text in enumerate(texts):
+        wait = start + j / rate - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        if time.monotonic() >= stop:
+            break
+        fields, body = milter_client.parse(text.encode())
+        milter_client.exchange(learner[1], fields, body,
+                               sender=b'<u1@example.org>', auth=b'u1')
+
+
+def run_milters(milters, seconds, sessions, rows, rate=None, server=None,
+                learner=None, learn_rate=0, exclude=()):
     """sessions milter-protocol clients on each milter, one message
     after another for seconds; with rate, the fleet's messages a second
-    at most, evenly spaced.  Returns: the milters' judgement and opening
-    times (ms) from their logs, the verdict counts and the number of
-    warnings the milters logged."""
+    at most, evenly spaced; meanwhile learn_rate messages a second to
+    the learner, whose server processes (exclude) are not counted.
+    Returns: the milters' judgement and opening times (ms) from their
+    logs, the verdict counts and the number of warnings the milters
+    logged."""
     lock = threading.Lock()
     counts = {'sent': 0, 'unsent': 0, 'messages': 0, 'other': 0}
     texts = {}
@@ -314,7 +354,8 @@ def run_milters(milters, seconds, sessions, rows, rate=None, server=None):
     for t in warmers:
         t.join()
     since = [os.path.getsize(log) for _, _, log in milters]
-    pg = backends(server)
+    pg = [pid for pid in backends(server) if pid not in exclude]
+    learned_since = os.path.getsize(learner[2]) if learner else 0
     own = [p.pid for p, _, _ in milters]
     cpu0 = cpu_ms(pg), cpu_ms(own), runqueue_ms(pg), runqueue_ms(own)
     start = time.monotonic()
@@ -342,6 +383,9 @@ def run_milters(milters, seconds, sessions, rows, rate=None, server=None):
 
     threads = [threading.Thread(target=client, args=(k,))
                for k in range(len(milters) * sessions)]
+    if learner and learn_rate:
+        threads.append(threading.Thread(target=learn_paced, args=(
+            learner, learn_rate, stop)))
     for t in threads:
         t.start()
     for t in threads:
@@ -351,6 +395,12 @@ def run_milters(milters, seconds, sessions, rows, rate=None, server=None):
     counts['milter_cpu'] = cpu_ms(own) - cpu0[1]
     counts['server_wait'] = runqueue_ms(pg) - cpu0[2]
     counts['milter_wait'] = runqueue_ms(own) - cpu0[3]
+    if learner:
+        with open(learner[2], errors='replace') as f:
+            f.seek(learned_since)
+            text = f.read()
+        counts['learned'] = len(re.findall(r': learned <', text))
+        counts['not_learned'] = text.count('not learned')
     got = {'opened': [], 'judged': []}
     warned = 0
     for (_, _, log), off in zip(milters, since):
@@ -428,6 +478,13 @@ def explain_lookups(server, since, rows, n):
 
 
 def report_milters(a, server, url, tmp, env):
+    learner, exclude = None, []
+    if a.learn_rate:
+        # The submission server first, alone: its writing connection
+        # is then the only one, and not counted with the readers'.
+        learner = start_milters(a.milter, url, 1, tmp, env,
+                                'submission')[0]
+        exclude = backends(server)
     milters = start_milters(a.milter, url, a.procs, tmp, env)
     ok = True
     try:
@@ -443,7 +500,8 @@ def report_milters(a, server, url, tmp, env):
         for name, rate in modes:
             since = os.path.getsize(server.log)
             got, c, warned = run_milters(milters, a.seconds, a.sessions,
-                                         a.rows, rate, server)
+                                         a.rows, rate, server, learner,
+                                         a.learn_rate, exclude)
             judged = got['judged']
             inside = server_times(server, since) or [float('nan')]
             if not judged or warned or c['other']:
@@ -467,6 +525,12 @@ def report_milters(a, server, url, tmp, env):
                          % (name, c['milter_wait'] / c['messages'],
                             c['server_wait'] / len(judged),
                             os.getloadavg()[0], len(got['opened'])))
+            if learner:
+                notes.append('  meanwhile a submission milter learned %d '
+                             'messages (%.0f a second), %d not learned'
+                             % (c['learned'], c['learned'] / c['seconds'],
+                                c['not_learned']))
+                ok = ok and c['learned'] > 0 and not c['not_learned']
             if rate:
                 notes.append('lookup p99 at %d messages/s: %.2f ms, the '
                              'target (under 5 ms) %s' % (
@@ -475,9 +539,10 @@ def report_milters(a, server, url, tmp, env):
                                  else 'not met'))
         print('\n' + '\n'.join(notes))
     finally:
-        for p, _, _ in milters:
+        everyone = milters + ([learner] if learner else [])
+        for p, _, _ in everyone:
             p.terminate()
-        for p, _, _ in milters:
+        for p, _, _ in everyone:
             p.wait()
     return ok
 
@@ -527,6 +592,9 @@ def main():
     ap.add_argument('--rate', type=int, default=200,
                     help='then the fleet paced at this many messages/s '
                     '(0: not)')
+    ap.add_argument('--learn-rate', type=float, default=20,
+                    help='meanwhile messages/s learned by a submission '
+                    'milter into the same ledger (0: none)')
     ap.add_argument('--seconds', type=float, default=30)
     ap.add_argument('--batch', type=int, default=500,
                     help='bounces per long-running classifier process')

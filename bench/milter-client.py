@@ -57,8 +57,10 @@ def one_message(path, fields, body):
     return exchange(path, fields, body)[0]
 
 
-def exchange(path, fields, body):
-    """One message over a new connection to the milter at path.
+def exchange(path, fields, body, sender=b"<>", auth=None):
+    """One message over a new connection to the milter at path, from
+    sender, and with auth (bytes) as the {auth_authen} macro, as from
+    an authenticated submission.
     Returns: (what became of it: "tagged" with an X-Backscatter header,
     else the final reply or the stage that accepted it; the header's
     value or None)."""
@@ -78,8 +80,11 @@ def exchange(path, fields, body):
 
     ask(b"C", b"mx.example.net\x004" + struct.pack(">H", 25)
         + b"192.0.2.1\x00")
-    sock.sendall(packet(b"D", b"Mi\x00Q1\x00"))
-    if ask(b"M", b"<>\x00") == b"a":
+    macros = b"Mi\x00Q1\x00"
+    if auth is not None:
+        macros += b"{auth_authen}\x00" + auth + b"\x00"
+    sock.sendall(packet(b"D", macros))
+    if ask(b"M", sender + b"\x00") == b"a":
         return "mail", None
     sock.sendall(packet(b"D", b"R{rcpt_mailer}\x00local\x00"))
     ask(b"R", b"<kim@example.org>\x00")
