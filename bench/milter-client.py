@@ -54,6 +54,16 @@ def parse(raw):
 
 
 def one_message(path, fields, body):
+    return exchange(path, fields, body)[0]
+
+
+def exchange(path, fields, body, sender=b"<>", auth=None):
+    """One message over a new connection to the milter at path, from
+    sender, and with auth (bytes) as the {auth_authen} macro, as from
+    an authenticated submission.
+    Returns: (what became of it: "tagged" with an X-Backscatter header,
+    else the final reply or the stage that accepted it; the header's
+    value or None)."""
     sock = socket.socket(socket.AF_UNIX)
     sock.connect(path)
     buf = b""
@@ -70,9 +80,12 @@ def one_message(path, fields, body):
 
     ask(b"C", b"mx.example.net\x004" + struct.pack(">H", 25)
         + b"192.0.2.1\x00")
-    sock.sendall(packet(b"D", b"Mi\x00Q1\x00"))
-    if ask(b"M", b"<>\x00") == b"a":
-        return "mail"
+    macros = b"Mi\x00Q1\x00"
+    if auth is not None:
+        macros += b"{auth_authen}\x00" + auth + b"\x00"
+    sock.sendall(packet(b"D", macros))
+    if ask(b"M", sender + b"\x00") == b"a":
+        return "mail", None
     sock.sendall(packet(b"D", b"R{rcpt_mailer}\x00local\x00"))
     ask(b"R", b"<kim@example.org>\x00")
     for name, value in fields:
@@ -81,21 +94,22 @@ def one_message(path, fields, body):
         else:
             ask(b"L", name + b"\x00" + value + b"\x00")
     if ask(b"N") == b"a":
-        return "eoh"
+        return "eoh", None
     for i in range(0, len(body), 65535):
         if ask(b"B", body[i:i + 65535]) == b"s":
             break
     sock.sendall(packet(b"E"))
-    tagged = False
+    value = None
     while True:
         reply, data, buf = read_packet(sock, buf)
         if reply == b"i" and b"X-Backscatter\x00" in data:
-            tagged = True
+            # index (4 bytes), name, NUL, value, NUL
+            value = data[4:].split(b"\x00")[1].decode(errors="replace")
         if reply in [bytes([c]) for c in FINAL]:
             break
     sock.sendall(packet(b"Q"))
     sock.close()
-    return "tagged" if tagged else reply.decode()
+    return ("tagged" if value is not None else reply.decode()), value
 
 
 def session(args):

@@ -4,7 +4,10 @@ initdb in a temporary folder, listening on a unix socket in that folder
 only (listen_addresses is empty: no TCP at all), trust authentication for
 its one role.  PostgreSQL refuses to run as root, so under root the
 server runs as nobody, in a folder handed to nobody.  Nothing outside the
-folder is touched; stop() removes it.
+folder is touched; destroy() removes it.  With dir, the server lives
+in that folder instead and outlives the process (stop() without
+destroy()); a folder that already holds a cluster is started again as it
+is, so that a benchmark fills a large ledger once.
 """
 import glob
 import os
@@ -26,11 +29,15 @@ def find_bindir():
 
 
 class Server:
-    def __init__(self, prefix='bs-pg-', settings=()):
+    def __init__(self, prefix='bs-pg-', settings=(), dir=None):
         self.bindir = find_bindir()
         if self.bindir is None:
             raise FileNotFoundError('no PostgreSQL server (initdb) found')
-        self.dir = tempfile.mkdtemp(prefix=prefix)
+        if dir is None:
+            self.dir = tempfile.mkdtemp(prefix=prefix)
+        else:
+            self.dir = os.path.abspath(dir)
+            os.makedirs(self.dir, exist_ok=True)
         self.data = os.path.join(self.dir, 'data')
         self.log = os.path.join(self.dir, 'log')
         self.runas = []
@@ -41,9 +48,16 @@ class Server:
         self.settings = ['fsync=off', 'listen_addresses=',
                          'unix_socket_directories=' + self.dir,
                          'max_connections=50'] + list(settings)
-        self._pg(['initdb', '-D', self.data, '-U', ROLE, '--auth=trust',
-                  '-E', 'UTF8', '--no-sync', '--no-instructions'])
-        self.start()
+        self.reused = os.path.exists(os.path.join(self.data, 'PG_VERSION'))
+        if not self.reused:
+            self._pg(['initdb', '-D', self.data, '-U', ROLE,
+                      '--auth=trust', '-E', 'UTF8', '--no-sync',
+                      '--no-instructions'])
+        # A kept server still running (its last user was interrupted)
+        # is used as it is.
+        if not self.reused or self._pg(['pg_ctl', '-D', self.data,
+                                        'status'], check=False).returncode:
+            self.start()
 
     def _pg(self, argv, check=True):
         argv = [os.path.join(self.bindir, argv[0])] + argv[1:]

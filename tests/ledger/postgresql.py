@@ -198,15 +198,20 @@ def body(server, tmp):
               *[b.stderr for b in bad] + [rows, count])
 
     # A long-running classifier (as a milter is) across a restart, and
-    # across a stop: its second bounce comes through a FIFO, written
-    # once the server is back, or gone.
-    def across(action, name):
+    # across a stop: its bounces after the first ones (before) come
+    # through a FIFO, written once the server is back, or gone, and the
+    # files after it (after).  Three lookups on a connection run each
+    # way a statement is sent: planned at once, prepared, prepared
+    # already; a new connection starts again at the first.
+    def across(action, name, before=(), after=()):
         fifo = os.path.join(tmp, name + '.fifo')
         os.mkfifo(fifo)
         env = dict(os.environ)
         env.pop('G_MESSAGES_DEBUG', None)
-        proc = subprocess.Popen([BIN, '--no-config', '--ledger', url,
-                                 '--json', sent, fifo],
+        # One worker (-j 1): one connection sees every lookup.
+        proc = subprocess.Popen([BIN, '--no-config', '-j', '1', '--ledger',
+                                 url, '--json', sent] + list(before) + [fifo]
+                                + list(after),
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env)
         # Its first lookup is done when its connection is there (it
@@ -230,12 +235,16 @@ def body(server, tmp):
         server.stop()
         server.start()
 
-    lines, err, rc = across(restart, 'restart')
+    lines, err, rc = across(restart, 'restart', [spam, sent],
+                            [spam, sent])
     judged = [tests_of(subprocess.CompletedProcess([], 0, x, ''))
               for x in lines]
-    tap.check(len(judged) == 2 and all('ledger-sent' in j for j in judged)
-              and not err, 'a server restart between two bounces: '
-              'connected again, no warning', lines, err)
+    want = ['ledger-sent', 'ledger-unsent', 'ledger-sent', 'ledger-sent',
+            'ledger-unsent', 'ledger-sent']
+    tap.check(len(judged) == len(want) and not err
+              and all(w in j for w, j in zip(want, judged)),
+              'a server restart between bounces: connected again, no '
+              'warning, each verdict right before and after', lines, err)
     lines, err, rc = across(server.stop, 'stop')
     judged = [tests_of(subprocess.CompletedProcess([], 0, x, ''))
               for x in lines]
