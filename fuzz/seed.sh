@@ -110,6 +110,17 @@ for h in (b"From: a\r\r\nS: s\nX-Backscatter: yes\n\nb\n",
           b" yes\n\r\tyes\nX-Backscatter: y\n\n",
           b"From x\n\tc\nX-Backscatter"):
     put('header-model', h)
+# Unclosed encoded-words (src/header-decode.h): in the report's Subject and
+# From name, and in a copy quoted inline, as many as fit in -max_len
+# (GMime's lenient decoder takes time quadratic in their number).
+q, b64 = b'=?utf-8?q?a ' * 800, b'=?utf-8?b?QUFB' * 800
+copy = (b'From: ' + b64 + b' <user@example.org>\nTo: ' + q + b'<b@x.net>\n'
+        b'Subject: ' + q + b'\n\nbody\n')
+put('classify', b'From: ' + b64 + b' <MAILER-DAEMON@x.net>\nSubject: ' + q +
+    b'\nMIME-Version: 1.0\nContent-Type: multipart/report; boundary=B\n\n'
+    b'--B\nContent-Type: message/rfc822\n\n' + copy + b'--B--\n')
+put('inline', b'<b@x.net>: 550 5.1.1 User unknown\n\n'
+    b'--- Below this line is a copy of the message.\n\n' + copy)
 import struct
 day = struct.pack('<q', 20788 * 86400)
 for a in (b'prvs=0795c73435=owner@example.org', b'owner@example.org',

@@ -5,6 +5,7 @@
 #include "body.h"
 #include "bounce-text.h"
 #include "facts-build.h"
+#include "header-decode.h"
 
 static const char *
 header (GMimeMessage *m, const char *name)
@@ -72,7 +73,7 @@ bs_facts_build_owner (BsFacts *f, GMimeMessage *m)
 			if (!known)
 				continue;
 		}
-		addrs = internet_address_list_parse (NULL,
+		addrs = bs_header_decode_addresses (
 		    g_mime_header_get_value (h));
 		if (addrs == NULL)
 			continue;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ascii.h"
+#include "header-decode.h"
 #include "input.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -159,15 +160,18 @@ bs_input_drain (int fd, GError **error)
 	}
 }
 
-/* Without parser options: a warning callback makes GMime check every
- * header against the ones before it, which took a third of the parse. */
+/* Without a warning callback in the options: one makes GMime check every
+ * header against the ones before it, which took a third of the parse.
+ * hostile: a field holds unclosed encoded-words (header-decode.h), which
+ * GMime decodes as it parses the Subject and address fields. */
 static GMimeMessage *
-parse_stream (GMimeStream *stream)
+parse_stream (GMimeStream *stream, gboolean hostile)
 {
 	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream (stream);
 
 	g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
-	return g_mime_parser_construct_message (parser, NULL);
+	return g_mime_parser_construct_message (parser,
+	    bs_header_decode_options (hostile));
 }
 
 /* Does the line [p, p + l) start a header field: a name of printable
@@ -241,9 +245,12 @@ find_eol (const guint8 *p, gsize n, gboolean bare_cr)
  * message, or a digest's part).  Body text elsewhere is not counted.
  * bare_cr: data is bare-CR mail, read as GMime will see it (every CR an
  * LF, see CrStream).
+ * words: counts unclosed encoded-words in every line and the lines folded
+ * under it, body text too, wherever GMime may find a field.
  * Returns: (nullable) which limit the message exceeds, for the log. */
 static const char *
-check_structure (const guint8 *data, gsize len, gboolean bare_cr)
+check_structure (const guint8 *data, gsize len, gboolean bare_cr,
+    BsDecodeScan *words)
 {
 	guint parts = 0, headers = 0;
 	gsize field = 0;	/* bytes of the field being read, 0: none */
@@ -258,6 +265,10 @@ check_structure (const guint8 *data, gsize len, gboolean bare_cr)
 		gsize l = nl != NULL ? (gsize) (nl - p) + 1 : len - pos;
 		gboolean blank = l == 1 || (l == 2 && p[0] == '\r');
 
+		if (p[0] != ' ' && p[0] != '\t')
+			words->open = 0;
+		if (!words->hostile)
+			bs_header_decode_scan (words, (const char *) p, l);
 		if (l >= 2 && p[0] == '-' && p[1] == '-') {
 			if (!is_closing (p, l) && ++parts > BS_INPUT_MAX_PARTS)
 				return "more than BS_INPUT_MAX_PARTS parts";
@@ -303,14 +314,16 @@ GMimeMessage *
 bs_input_parse_bytes (const char *data, gsize len)
 {
 	g_autoptr(GMimeStream) stream = NULL;
-	const char *why = check_structure ((const guint8 *) data, len, FALSE);
+	BsDecodeScan words = { 0, FALSE };
+	const char *why = check_structure ((const guint8 *) data, len, FALSE,
+	    &words);
 
 	if (why != NULL) {
 		g_debug ("not parsed: %s", why);
 		return NULL;
 	}
 	stream = g_mime_stream_mem_new_with_buffer (data, len);
-	return parse_stream (stream);
+	return parse_stream (stream, words.hostile);
 }
 
 static void
@@ -518,6 +531,7 @@ bs_input_parse (BsInput *input)
 	g_autoptr(GMimeStream) stream = NULL;
 	gboolean bare_cr;
 	gsize skip = 0;
+	BsDecodeScan words = { 0, FALSE };
 	const char *why;
 
 	/* An empty GBytes may hold NULL, and NULL + 0 is undefined in C
@@ -534,7 +548,7 @@ bs_input_parse (BsInput *input)
 	}
 	g_clear_object (&input->message);
 	input->refused = NULL;
-	why = check_structure (data + skip, len - skip, bare_cr);
+	why = check_structure (data + skip, len - skip, bare_cr, &words);
 	if (why != NULL) {
 		g_debug ("%s: not parsed: %s", input->name, why);
 		input->refused = "too-complex";
@@ -544,6 +558,6 @@ bs_input_parse (BsInput *input)
 		stream = cr_stream_new (input->raw, skip, 0, -1);
 	else
 		stream = borrow_stream (data + skip, len - skip);
-	input->message = parse_stream (stream);
+	input->message = parse_stream (stream, words.hostile);
 	return input->message != NULL;
 }

@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include "gmime-compat.h"
+#include "header-decode.h"
 #include "ledger-backend.h"
 
 G_DEFINE_QUARK (bs-ledger-error-quark, bs_ledger_error)
@@ -281,7 +282,7 @@ original_recipients (const BsFacts *facts)
 	}
 	if (o->to != NULL) {
 		g_autoptr(InternetAddressList) list =
-		    internet_address_list_parse (NULL, o->to);
+		    bs_header_decode_addresses (o->to);
 		int n = list != NULL ? internet_address_list_length (list) : 0;
 		int k;
 

@@ -3,6 +3,7 @@
 
 #include "body.h"
 #include "dsn.h"
+#include "header-decode.h"
 #include "input.h"
 #include "original.h"
 
@@ -85,7 +86,7 @@ bs_address_from_header (const char *value, char **name)
 		*name = NULL;
 	if (value == NULL)
 		return NULL;
-	list = internet_address_list_parse (NULL, value);
+	list = bs_header_decode_addresses (value);
 	return bs_address_first (list, name);
 }
 
@@ -285,8 +286,7 @@ decoded_subject (GMimeMessage *message)
 		joined = join_base64_words (unfolded);
 	}
 	if (joined != NULL)
-		return g_strstrip (g_mime_utils_header_decode_text (NULL,
-		    joined));
+		return g_strstrip (bs_header_decode_text (joined));
 	return g_strdup (g_mime_message_get_subject (message));
 }
 

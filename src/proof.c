@@ -6,6 +6,7 @@
 #include "batv.h"
 #include "body.h"
 #include "dkim.h"
+#include "header-decode.h"
 #include "original.h"
 #include "proof.h"
 #include "srs.h"
@@ -150,7 +151,7 @@ envelope_recipients (GMimeMessage *m)
 			if (g_ascii_strcasecmp (g_mime_header_get_name (h),
 			    names[k]) != 0)
 				continue;
-			addrs = internet_address_list_parse (NULL,
+			addrs = bs_header_decode_addresses (
 			    g_mime_header_get_value (h));
 			if (addrs == NULL)
 				continue;

@@ -14,6 +14,12 @@ Issue 13 (where the original is):
   broken     a multipart whose boundary is never used, SIZE "--x" lines and
              indented "Subject:" lines in its text
   encwords   a Subject of SIZE adjacent base64 encoded-words, each padded
+Unclosed encoded-words, SIZE of them in each field (GMime's lenient decoder
+looked for the end of each to the end of the field):
+  open-report    the report's own Subject ("=?utf-8?q?a ") and From name
+                 (base64 fragments run together)
+  open-attached  the attached original's Subject, From name and To
+  open-inline    the same in an original quoted inline
 """
 import sys
 
@@ -44,6 +50,14 @@ def qmail_bounce(lines):
             b"up. Sorry it didn't work out.\n\n" + lines +
             b"\n--- Below this line is a copy of the message.\n\n"
             b"From: user@example.org\nTo: bob@example.net\n\nx\n")
+
+
+def open_fields(n, subject=b"hi"):
+    q = b"=?utf-8?q?a " * n
+    b = b"=?utf-8?b?QUFB" * n
+    return (b"From: " + b + b" <user@example.org>\nTo: " + q +
+            b"<bob@example.net>\nSubject: " + q + b"\n"
+            b"Message-ID: <o1@example.org>\n")
 
 
 def main():
@@ -77,6 +91,21 @@ def main():
                         for i in range(n)))
     elif kind == "encwords":
         out = dsn(b"Subject: " + b"=?utf-8?B?QQ==?= " * n + b"\n")
+    elif kind == "open-report":
+        q = b"=?utf-8?q?a " * n
+        b = b"=?utf-8?b?QUFB" * n
+        out = dsn(b"").replace(
+            b"From: MAILER-DAEMON@mx.example.net\n",
+            b"From: " + b + b" <MAILER-DAEMON@mx.example.net>\n", 1).replace(
+            b"Subject: Undelivered Mail Returned to Sender\n",
+            b"Subject: " + q + b"\n", 1)
+    elif kind == "open-attached":
+        out = dsn(open_fields(n) + b"\n")
+    elif kind == "open-inline":
+        out = qmail_bounce(b"<bob@example.net>:\nSorry, no mailbox here by"
+                           b" that name.\n").replace(
+            b"From: user@example.org\nTo: bob@example.net\n",
+            open_fields(n), 1)
     else:
         sys.exit("gen.py: unknown kind " + kind)
     sys.stdout.buffer.write(out)

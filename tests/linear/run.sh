@@ -44,7 +44,8 @@ instructions() {
 
 # kind N: the sizes S = N/8, N, 4N
 set -- qmail 12000 qmail-many 24000 rcpt 500 rcpt-angle 300 msgid 5000 \
-    msgid-run 6000 markers 400 broken 4000 encwords 2500
+    msgid-run 6000 markers 400 broken 4000 encwords 2500 \
+    open-report 1600 open-attached 1600 open-inline 1600
 echo "1..$(($# / 2))"
 n=0
 fail=0
