@@ -202,8 +202,10 @@ def per_message(a):
                  statistics.median(wall['backscatter-check -H']) / fs))
     print('\nMedian per class (wall, ratio to floor-gmime on the same '
           'messages):\n')
-    print('| class | messages | backscatter-check | -H | floor-gmime |')
-    print('|---|---:|---:|---:|---:|')
+    alike = 'floor-gmime-static' in wall
+    print('| class | messages | backscatter-check | -H | floor-gmime |%s'
+          % (' linked alike |' if alike else ''))
+    print('|---|---:|---:|---:|---:|%s' % ('---:|' if alike else ''))
     for cls in sorted({os.path.relpath(m, a.corpus).split(os.sep)[0]
                        for m in msgs}):
         idx = [i for i, m in enumerate(msgs)
@@ -213,8 +215,14 @@ def per_message(a):
         for name in ('backscatter-check', 'backscatter-check -H'):
             v = statistics.median(wall[name][i] for i in idx)
             cells.append('%s (%.2f)' % (fmt_ms(v), v / f))
-        print('| %s | %d | %s | %s | %s |' % (cls, len(idx), cells[0],
-                                             cells[1], fmt_ms(f)))
+        extra = ''
+        if alike:
+            fs = statistics.median(wall['floor-gmime-static'][i]
+                                   for i in idx)
+            v = statistics.median(wall['backscatter-check'][i] for i in idx)
+            extra = ' %.2f |' % (v / fs)
+        print('| %s | %d | %s | %s | %s |%s' % (cls, len(idx), cells[0],
+                                               cells[1], fmt_ms(f), extra))
     if bad:
         print('\nwarning: %d runs exited with a status other than 0/1' % bad)
     return 0
