@@ -232,6 +232,20 @@ static const char *const stmt_names[] = {
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (stmt_names) == STMT_NONE);
 
+/* The session no longer has the statements we prepared on it, or they
+ * no longer fit: a pooler handed the connection to another session, or
+ * ran DISCARD ALL (26000, no such prepared statement), or another server
+ * of the fleet changed the schema (0A000, "cached plan must not change
+ * result type"). */
+static gboolean
+forgotten (PGresult *res)
+{
+	const char *state = pq.result_error_field (res, PG_DIAG_SQLSTATE);
+
+	return state != NULL && (strcmp (state, "26000") == 0
+	    || strcmp (state, "0A000") == 0);
+}
+
 /* Sends sql once, as statement id (prepared the second time on a
  * connection); or STMT_NONE, without parameters, as a simple query
  * (which may hold several statements). */
@@ -255,8 +269,20 @@ send (Pg *l, StmtId id, const char *sql, int n, const char *const *params)
 		pq.clear (res);
 		l->prepared |= bit;
 	}
-	return pq.exec_prepared (l->conn, stmt_names[id], n, params, NULL,
+	res = pq.exec_prepared (l->conn, stmt_names[id], n, params, NULL,
 	    NULL, 0);
+	if (res != NULL && pq.result_status (res) == PGRES_FATAL_ERROR
+	    && !l->base.in_transaction && forgotten (res)) {
+		/* Forget them all here too (DEALLOCATE ALL never fails on a
+		 * name), run it unprepared; each is prepared again at its
+		 * next use. */
+		pq.clear (res);
+		pq.clear (pq.exec (l->conn, "DEALLOCATE ALL"));
+		l->prepared = 0;
+		res = pq.exec_params (l->conn, sql, n, NULL, params, NULL,
+		    NULL, 0);
+	}
+	return res;
 }
 
 /* Runs sql with text parameters (NULL for SQL NULL), as send() does.

@@ -206,27 +206,31 @@ def body(server, tmp):
     def across(action, name, before=(), after=()):
         fifo = os.path.join(tmp, name + '.fifo')
         os.mkfifo(fifo)
-        env = dict(os.environ)
-        env.pop('G_MESSAGES_DEBUG', None)
+        # Its debug lines (on stdout, GLib's default) say when each
+        # judgement is done: the action waits for all of those before
+        # the FIFO, so that none is in flight when the server stops.
+        env = dict(os.environ, G_MESSAGES_DEBUG='backscatter-check')
         # One worker (-j 1): one connection sees every lookup.
         proc = subprocess.Popen([BIN, '--no-config', '-j', '1', '--ledger',
                                  url, '--json', sent] + list(before) + [fifo]
                                 + list(after),
                                 stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env)
-        # Its first lookup is done when its connection is there (it
-        # then waits on the FIFO); its output is buffered till the end.
-        for _ in range(600):
-            if server.psql("SELECT count(*) FROM pg_stat_activity WHERE "
-                           "application_name = 'backscatter-check'") \
-                    != '0' or proc.poll() is not None:
+        early = []
+        judged = 0
+        while judged < 1 + len(before):
+            line = proc.stdout.readline()
+            if not line:
                 break
-            time.sleep(0.1)
+            judged += 'ledger: judged in' in line
+            early.append(line)
         action()
         with open(fifo, 'w') as f:
             f.write(data)
         out, err = proc.communicate(timeout=120)
-        return out.splitlines(), err, proc.returncode
+        lines = [x for x in ''.join(early + [out]).splitlines()
+                 if not x.startswith('(backscatter-check:')]
+        return lines, err, proc.returncode
 
     with open(sent) as f:
         data = f.read()
@@ -245,6 +249,20 @@ def body(server, tmp):
               and all(w in j for w, j in zip(want, judged)),
               'a server restart between bounces: connected again, no '
               'warning, each verdict right before and after', lines, err)
+    # Another server of the fleet changes the schema under a connection
+    # whose statements are prepared ("cached plan must not change result
+    # type", 0A000): the statement is run unprepared, no warning.
+    def retype():
+        server.psql('ALTER TABLE sent ALTER COLUMN date TYPE numeric')
+
+    lines, err, rc = across(retype, 'retype', [spam, sent], [spam, sent])
+    server.psql('ALTER TABLE sent ALTER COLUMN date TYPE bigint')
+    judged = [tests_of(subprocess.CompletedProcess([], 0, x, ''))
+              for x in lines]
+    tap.check(len(judged) == len(want) and not err
+              and all(w in j for w, j in zip(want, judged)),
+              'a prepared statement that no longer fits the schema: run '
+              'again unprepared, no warning, each verdict right', lines, err)
     lines, err, rc = across(server.stop, 'stop')
     judged = [tests_of(subprocess.CompletedProcess([], 0, x, ''))
               for x in lines]
