@@ -83,7 +83,8 @@ def rfc_date(t):
     return time.strftime('%a, %d %b %Y %H:%M:%S +0000', time.gmtime(t))
 
 
-def fill(server, url, binary, rows, tmp):
+def learn_seed(url, binary, tmp):
+    """Learns one message: makes the schema, or brings it up to date."""
     sent = os.path.join(tmp, 'one.eml')
     with open(sent, 'w') as f:
         f.write('From: u0@example.org\nTo: r0@example.net\nSubject: x\n'
@@ -91,6 +92,10 @@ def fill(server, url, binary, rows, tmp):
                 % rfc_date(T0))
     subprocess.run([binary, '--learn-sent', '--ledger', url, sent],
                    check=True, capture_output=True)
+
+
+def fill(server, url, binary, rows, tmp):
+    learn_seed(url, binary, tmp)
     t = time.perf_counter()
     # Indexes after the rows: building them once is minutes faster
     # than keeping them up to date row by row.
@@ -129,13 +134,7 @@ def reuse(server, url, binary, rows, tmp):
     # The seed, and what the submission milter of earlier runs learned.
     if not count.isdigit() or not rows < int(count) <= rows + rows // 100:
         return None
-    sent = os.path.join(tmp, 'one.eml')
-    with open(sent, 'w') as f:
-        f.write('From: u0@example.org\nTo: r0@example.net\nSubject: x\n'
-                'Date: %s\nMessage-ID: <seed@fleet.example.org>\n\nx\n'
-                % rfc_date(T0))
-    subprocess.run([binary, '--learn-sent', '--ledger', url, sent],
-                   check=True, capture_output=True)
+    learn_seed(url, binary, tmp)
     server.psql("ALTER SYSTEM RESET log_min_duration_statement")
     server.psql("SELECT pg_reload_conf()")
     return 0

@@ -8,18 +8,12 @@
 
 #include <glib/gstdio.h>
 
+#include "tmp-files.h"
+
 static char *
 write_tmp (const char *contents)
 {
-	g_autoptr(GError) error = NULL;
-	char *path = NULL;
-	int fd = g_file_open_tmp ("test-milter-XXXXXX.conf", &path, &error);
-
-	g_assert_no_error (error);
-	close (fd);
-	g_file_set_contents (path, contents, -1, &error);
-	g_assert_no_error (error);
-	return path;
+	return bs_test_tmp_file ("test-milter-XXXXXX.conf", contents);
 }
 
 static void

@@ -7,14 +7,12 @@
 
 #include "move.h"
 
+#include "tmp-files.h"
+
 static char *
 tmp_dir (void)
 {
-	g_autoptr(GError) error = NULL;
-	char *dir = g_dir_make_tmp ("test-move-XXXXXX", &error);
-
-	g_assert_no_error (error);
-	return dir;
+	return bs_test_tmp_dir ("test-move-XXXXXX");
 }
 
 static void

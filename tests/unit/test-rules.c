@@ -523,6 +523,9 @@ test_set_weight (void)
 	g_assert_no_error (error);
 	g_assert_cmpfloat (bs_rules_weight (rules, "a"), ==, -3.5);
 	g_assert_cmpfloat (bs_rules_get_test (rules, "a")->weight, ==, -3.5);
+	g_assert_true (bs_rules_has_test (rules, "c"));
+	g_assert_false (bs_rules_has_test (rules, "nope"));
+	g_assert_false (bs_rules_has_test (rules, "b"));	/* a set */
 
 	g_assert_false (bs_rules_set_weight (rules, "nope", 1.0, &error));
 	g_assert_error (error, BS_RULES_ERROR, BS_RULES_ERROR_UNKNOWN_TEST);
@@ -570,6 +573,25 @@ test_builtin (void)
 			reasons++;
 	}
 	g_assert_cmpuint (reasons, >, 0);
+	/* The reason-* sets by name: the same ones, in the same order,
+	 * one list for every call. */
+	{
+		GPtrArray *named = bs_rules_get_sets_named (rules, "reason-");
+		guint j = 0;
+
+		g_assert_cmpuint (named->len, ==, reasons);
+		for (i = 0; i < all->len; i++)
+			if (g_str_has_prefix (((BsRule *) all->pdata[i])->name,
+			    "reason-"))
+				g_assert_true (named->pdata[j++] == all->pdata[i]);
+		g_assert_true (bs_rules_get_sets_named (rules, "reason-")
+		    == named);
+		g_assert_cmpuint (bs_rules_get_sets_named (rules, "nope-")->len,
+		    ==, 0);
+	}
+	for (names = bs_score_code_tests (); *names != NULL; names++)
+		g_assert_true (bs_rules_has_test (rules, *names));
+	g_assert_false (bs_rules_has_test (rules, "bounce-sender"));
 	/* Built-in patterns compile on first use; all of them compile. */
 	g_assert_true (bs_rules_compile_all (rules, &error));
 	g_assert_no_error (error);

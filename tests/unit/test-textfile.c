@@ -8,14 +8,12 @@
 
 #include "textfile.h"
 
+#include "tmp-files.h"
+
 static char *
 make_dir (void)
 {
-	g_autoptr(GError) error = NULL;
-	char *dir = g_dir_make_tmp ("bs-textfile-XXXXXX", &error);
-
-	g_assert_no_error (error);
-	return dir;
+	return bs_test_tmp_dir ("bs-textfile-XXXXXX");
 }
 
 static void
